@@ -1,0 +1,95 @@
+// The validated shape of Sequence.toml (see README.md, "Configuration"). Money-like values
+// are fixed-point integers (px_1e9, qty_1e8); paths are absolute.
+
+export interface NodeSection {
+  id: string;
+  /** Absolute path of the node's data directory. */
+  dataDir: string;
+  /** Seeds the sim venues' shared fair-price process. */
+  seed: number;
+  /** After on_shutdown, the node cancels any order an algorithm left open. */
+  cancelOnShutdown: boolean;
+  shutdownTimeoutMs: number;
+  statusIntervalMs: number;
+}
+
+export interface SimMarketConfig {
+  symbol: string;
+  startPrice1e9: number;
+  tickSize1e9: number;
+  lotSize1e8: number;
+  minQty1e8: number;
+}
+
+export interface SimVenueConfig {
+  kind: 'sim';
+  name: string;
+  seed: number;
+  /** Standard deviation of the fair price's move per second, basis points. */
+  volatilityBps: number;
+  /** Full spread of the synthetic liquidity around the fair price, basis points. */
+  spreadBps: number;
+  /** Price levels of synthetic liquidity per side. */
+  depthLevels: number;
+  /** How often the synthetic flow moves the book. */
+  tickIntervalMs: number;
+  /** Synthetic taker orders per second. */
+  takerRateHz: number;
+  /** Fees charged on fills, basis points of notional (negative: a rebate). */
+  makerFeeBps: number;
+  takerFeeBps: number;
+  markets: SimMarketConfig[];
+}
+
+export interface KrakenVenueConfig {
+  kind: 'kraken';
+  name: string;
+  wsUrl: string;
+  wsAuthUrl: string;
+  restUrl: string;
+  depth: number;
+}
+
+export interface CoinbaseVenueConfig {
+  kind: 'coinbase';
+  name: string;
+  wsUrl: string;
+  wsUserUrl: string;
+  restUrl: string;
+}
+
+export type VenueConfig = SimVenueConfig | KrakenVenueConfig | CoinbaseVenueConfig;
+
+export interface RiskLimits {
+  /** 0 means no limit. */
+  maxOrderQty1e8: number;
+  maxOrderNotional1e9: number;
+  maxPosition1e8: number;
+  maxOpenOrders: number;
+}
+
+export type ParamValue = string | number | boolean;
+
+export interface DeploymentConfig {
+  /** The `[deploy.NAME]` table's name. */
+  name: string;
+  venue: string;
+  label: string;
+  symbols: string[];
+  /** Absolute path of the .wasm bundle. */
+  bundle: string;
+  params: Record<string, ParamValue>;
+  callbackDeadlineMs: number;
+  memoryMaxMib: number;
+  /** Per-deployment overrides of [risk]; unset fields inherit. */
+  risk: RiskLimits;
+}
+
+export interface NodeConfig {
+  /** Absolute path of the file it was read from. */
+  file: string;
+  node: NodeSection;
+  venues: VenueConfig[];
+  risk: RiskLimits;
+  deployments: DeploymentConfig[];
+}
