@@ -4,7 +4,7 @@ import { compileBundle, loadBundle, BundleError } from '../src/wasm/loader.ts';
 import { writeBook, writeState } from '../src/wasm/structs.ts';
 import { L2Book } from '../src/venues/book.ts';
 import { buildRustAlgo } from './support/rustAlgo.ts';
-import { v1Bundle, wat } from './support/watBundle.ts';
+import { placeAction, v1Bundle, wat } from './support/watBundle.ts';
 
 const LOAD = { memoryMaxMib: 64, callbackDeadlineMs: 50 };
 const META = { tickSize1e9: 100_000_000, lotSize1e8: 10_000, minQty1e8: 10_000, minNotional1e9: 0, pricePrecision: 1, qtyPrecision: 4 };
@@ -73,13 +73,13 @@ describe('a bundle built like the Rust sequence-algo-sdk 0.1 runs unmodified', (
 
 describe('load-time checks', () => {
   it('refuses an import outside the allow-list and names it', () => {
-    const bytes = v1Bundle('(i32.const 0)', '(import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))');
+    const bytes = v1Bundle({ imports: '(import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))' });
     expect(() => compileBundle(bytes, 'wasi.wasm', LOAD)).toThrow(BundleError);
     expect(() => compileBundle(bytes, 'wasi.wasm', LOAD)).toThrow(/imports function "wasi_snapshot_preview1\.fd_write", which the node does not provide/);
   });
 
   it('refuses an env import that is not one of the three host functions', () => {
-    const bytes = v1Bundle('(i32.const 0)', '(import "env" "abort" (func (param i32 i32 i32 i32)))');
+    const bytes = v1Bundle({ imports: '(import "env" "abort" (func (param i32 i32 i32 i32)))' });
     expect(() => compileBundle(bytes, 'as.wasm', LOAD)).toThrow(/"env\.abort"/);
   });
 
@@ -105,7 +105,7 @@ describe('load-time checks', () => {
 describe('an instance that misbehaves is aborted alone', () => {
   function instance(body: string, deadlineMs = 50) {
     const rec = recordingHost();
-    const algo = new AlgoInstance('bad', compileBundle(v1Bundle(body), 'bad.wasm', { memoryMaxMib: 64, callbackDeadlineMs: deadlineMs }), deadlineMs, rec.host);
+    const algo = new AlgoInstance('bad', compileBundle(v1Bundle({ onBook: body }), 'bad.wasm', { memoryMaxMib: 64, callbackDeadlineMs: deadlineMs }), deadlineMs, rec.host);
     return { algo, ...rec };
   }
 
@@ -141,12 +141,7 @@ describe('an instance that misbehaves is aborted alone', () => {
   });
 
   it('an invalid side on a place is an ABI violation', () => {
-    const body = `(i32.store (i32.const 4096) (i32.const 1))
-      (i64.store (i32.const 4104) (i64.const 7))
-      (i64.store (i32.const 4112) (i64.const 1000))
-      (i64.store (i32.const 4120) (i64.const 5))
-      (i32.store8 (i32.const 4128) (i32.const 3))
-      (i32.const 4096)`;
+    const body = placeAction(7, '(i64.const 1000)', 5, 1).replace('(i32.store8 (i32.const 4128) (i32.const 1))', '(i32.store8 (i32.const 4128) (i32.const 3))');
     const { algo, aborts } = instance(body);
     expect(algo.onBook()).toBe(false);
     expect(aborts[0]).toBe('ABI violation in algo_on_book: action 0: side is 3 (1 buy, -1 sell)');

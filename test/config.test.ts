@@ -93,7 +93,7 @@ describe('a valid config', () => {
       ['hedger', 'sim_b', 'hedger'],
     ]);
     expect(config.deployments[0].bundle).toBe(join(import.meta.dirname, '..', 'algos', 'maker', 'build', 'maker.wasm'));
-    expect(config.deployments[0].params).toEqual({ spread_bps: 6, quote_qty: '0.01', skew_bps_per_unit: 40, requote_ticks: 2, hedger: 'hedger' });
+    expect(config.deployments[0].params).toEqual({ spread_bps: 3, quote_qty: '0.01', skew_bps_per_unit: 40, requote_ticks: 10, hedger: 'hedger' });
     expect(config.deployments[1].params).toEqual({ max_slippage_bps: 20 });
   });
 

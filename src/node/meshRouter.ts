@@ -1,0 +1,109 @@
+import { MAX_MESSAGE_BYTES } from '../wasm/abi.ts';
+import type { AlgoInstance } from '../wasm/algoInstance.ts';
+
+/** One message on its way to an instance. The payload buffer is the router's, reused after delivery. */
+export interface MeshDelivery {
+  from: string;
+  to: string;
+  payload: Uint8Array;
+  length: number;
+}
+
+export interface LinkStats {
+  from: string;
+  to: string;
+  sent: number;
+  delivered: number;
+  dropped: number;
+}
+
+/** Messages waiting for delivery, across all instances; past this, new sends are dropped and counted. */
+export const MESH_QUEUE_LIMIT = 4096;
+
+/**
+ * In-process routing of `send(label, payload)` between instances. A callback's outbox is
+ * collected after the callback returns and delivered in order per sender. Delivery is
+ * best-effort: an unknown label, a target without algo_on_message, an aborted target or
+ * a full queue drops the message and counts it on its link.
+ */
+export class MeshRouter {
+  unknownLabel = 0;
+  private readonly queue: MeshDelivery[] = Array.from({ length: MESH_QUEUE_LIMIT }, () => ({
+    from: '',
+    to: '',
+    payload: new Uint8Array(MAX_MESSAGE_BYTES),
+    length: 0,
+  }));
+  private head = 0;
+  private count = 0;
+  private readonly stats = new Map<string, LinkStats>();
+
+  constructor(
+    private readonly lookup: (label: string) => AlgoInstance | undefined,
+    private readonly deliver: (delivery: MeshDelivery) => void,
+  ) {}
+
+  get pending(): number {
+    return this.count;
+  }
+
+  /** Moves an instance's outbox (filled during its last callback) into the delivery queue. */
+  collect(sender: { label: string; algo: AlgoInstance }): void {
+    const algo = sender.algo;
+    const n = algo.outboxCount;
+    if (n === 0) return;
+    algo.outboxCount = 0;
+    for (let i = 0; i < n; i++) {
+      const to = algo.outboxLabels[i];
+      const link = this.link(sender.label, to);
+      link.sent++;
+      const target = this.lookup(to);
+      if (target === undefined) {
+        this.unknownLabel++;
+        link.dropped++;
+        continue;
+      }
+      if (!target.has.message || this.count >= MESH_QUEUE_LIMIT) {
+        link.dropped++;
+        continue;
+      }
+      const slot = this.queue[(this.head + this.count) % MESH_QUEUE_LIMIT];
+      slot.from = sender.label;
+      slot.to = to;
+      slot.length = algo.outboxLengths[i];
+      slot.payload.set(algo.outboxPayloads[i].subarray(0, slot.length));
+      this.count++;
+    }
+  }
+
+  /** Delivers the oldest queued message (or drops it when `live` is false or its target is gone); returns how many were taken. */
+  deliverNext(live: boolean): number {
+    if (this.count === 0) return 0;
+    const slot = this.queue[this.head];
+    this.head = (this.head + 1) % MESH_QUEUE_LIMIT;
+    this.count--;
+    const link = this.link(slot.from, slot.to);
+    const target = this.lookup(slot.to);
+    if (!live || target === undefined || !target.running) {
+      link.dropped++;
+      return 1;
+    }
+    link.delivered++;
+    this.deliver(slot);
+    return 1;
+  }
+
+  links(): LinkStats[] {
+    return [...this.stats.values()];
+  }
+
+  private link(from: string, to: string): LinkStats {
+    const key = from + '\u0000' + to;
+    let s = this.stats.get(key);
+    if (s === undefined) {
+      s = { from, to, sent: 0, delivered: 0, dropped: 0 };
+      this.stats.set(key, s);
+    }
+    return s;
+  }
+}

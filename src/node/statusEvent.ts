@@ -1,0 +1,43 @@
+import type { Engine } from './engine.ts';
+import { formatDecimalShort, PX_DECIMALS, QTY_DECIMALS } from './fixedPoint.ts';
+import type { NodeEvent } from './nodeEvent.ts';
+
+const px = (v: number) => formatDecimalShort(v, PX_DECIMALS);
+const qty = (v: number) => formatDecimalShort(v, QTY_DECIMALS);
+
+/** The periodic status line: each instance's position, PnL, orders and callback cost, and the mesh links. */
+export function statusEvent(engine: Engine): NodeEvent {
+  return {
+    type: 'status',
+    phase: engine.phase,
+    halted: engine.halted,
+    instances: engine.deployments.map((d) => {
+      const symbols = d.config.symbols.map((symbol) => {
+        const p = d.positions.get(symbol);
+        const mark = engine.mark(d.venue.name, symbol);
+        return {
+          symbol,
+          position: qty(p?.qty1e8 ?? 0),
+          avg_entry: px(p?.avgEntry1e9() ?? 0),
+          realized_pnl: px(p?.realizedPnl1e9() ?? 0),
+          unrealized_pnl: px(p?.unrealizedPnl1e9(mark) ?? 0),
+          fills: p?.fillCount ?? 0,
+          mark: px(mark),
+        };
+      });
+      return {
+        label: d.label,
+        venue: d.venue.name,
+        status: d.algo.status,
+        ...(d.algo.status === 'aborted' ? { reason: d.algo.abortReason } : {}),
+        open_orders: engine.oms.liveOrders(d.label).length,
+        calls: d.algo.calls,
+        last_call_us: Math.round(d.algo.lastCallNs / 100) / 10,
+        max_call_us: Math.round(d.algo.maxCallNs / 100) / 10,
+        symbols,
+      };
+    }),
+    mesh: engine.mesh.links(),
+    anomalies: engine.oms.anomalies,
+  };
+}

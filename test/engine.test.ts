@@ -1,0 +1,184 @@
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildAlgos } from '../src/build/buildAlgo.ts';
+import { RejectCode } from '../src/wasm/abi.ts';
+import { EngineHarness, tempDir, writeBundle } from './support/nodeHarness.ts';
+import { placeAction, v1Bundle } from './support/watBundle.ts';
+
+const ALGOS = join(import.meta.dirname, '..', 'algos');
+const MAKER = join(ALGOS, 'maker', 'build', 'maker.wasm');
+const HEDGER = join(ALGOS, 'hedger', 'build', 'hedger.wasm');
+
+function venues(): string {
+  return `
+[node]
+seed = 7
+shutdown_timeout_ms = 2000
+
+[venues.sim_a]
+kind = "sim"
+seed = 11
+spread_bps = 4
+taker_rate_hz = 40
+
+[venues.sim_a.markets."BTC/USD"]
+start_price = "60000"
+tick_size = "0.1"
+lot_size = "0.0001"
+
+[venues.sim_b]
+kind = "sim"
+seed = 23
+spread_bps = 6
+taker_rate_hz = 20
+
+[venues.sim_b.markets."BTC/USD"]
+start_price = "60000"
+tick_size = "0.1"
+lot_size = "0.0001"
+
+[risk]
+max_order_qty = "0.5"
+max_position = "1.0"
+`;
+}
+
+const makerAndHedger = `
+[deploy.maker]
+venue = "sim_a"
+label = "maker"
+symbols = ["BTC/USD"]
+bundle = "${MAKER}"
+params = { spread_bps = 3, quote_qty = "0.01", requote_ticks = 10 }
+
+[deploy.hedger]
+venue = "sim_b"
+label = "hedger"
+symbols = ["BTC/USD"]
+bundle = "${HEDGER}"
+`;
+
+beforeAll(async () => {
+  await buildAlgos(ALGOS, { onlyStale: true });
+});
+
+describe('the engine runs algorithms against sim venues', () => {
+  it('the maker quotes both sides around the mid on its first book, as post-only orders', async () => {
+    const h = EngineHarness.fromToml(venues() + makerAndHedger, tempDir('engine'));
+    await h.start();
+    await h.ticks(1);
+    const orders = h.sink.of('order').filter((o) => o.label === 'maker');
+    expect(orders.map((o) => o.side).sort()).toEqual([-1, 1]);
+    const mid = h.engine.mark('sim_a', 'BTC/USD');
+    const bid = orders.find((o) => o.side === 1)!;
+    const ask = orders.find((o) => o.side === -1)!;
+    expect(bid.px1e9).toBeLessThan(mid);
+    expect(ask.px1e9).toBeGreaterThan(mid);
+    expect(bid.orderType).toBe(4);
+    expect(bid.clientOrderId).toMatch(/^maker\.1\.\d+$/);
+    await h.engine.shutdown();
+  });
+
+  it('a maker fill reaches the hedger over the mesh and the hedger offsets it on its own venue', async () => {
+    const h = EngineHarness.fromToml(venues() + makerAndHedger, tempDir('engine'));
+    await h.start();
+    const maker = h.engine.deployment('maker')!.positions.get('BTC/USD')!;
+    const hedger = h.engine.deployment('hedger')!.positions.get('BTC/USD')!;
+    expect(await h.ticksUntil(() => maker.fillCount > 0, 400)).toBe(true);
+    expect(await h.ticksUntil(() => hedger.qty1e8 === -maker.qty1e8, 100)).toBe(true);
+    const link = h.engine.mesh.links().find((l) => l.from === 'maker' && l.to === 'hedger')!;
+    expect(link.delivered).toBeGreaterThan(0);
+    expect(link.dropped).toBe(0);
+    expect(h.sink.of('order').some((o) => o.label === 'hedger' && o.orderType === 2)).toBe(true);
+    await h.engine.shutdown();
+  });
+
+  it('a trapping instance is aborted, its open order cancelled, and its sibling keeps trading', async () => {
+    const dir = tempDir('engine');
+    const trapper = writeBundle(dir, 'trapper.wasm', v1Bundle({
+      fields: '(global $books (mut i32) (i32.const 0))',
+      onBook: `(if (i32.gt_u (global.get $books) (i32.const 0)) (then unreachable))
+        (global.set $books (i32.const 1))
+        ${placeAction(7, '(i64.load (local.get $book))', 10_000, 1)}`,
+    }));
+    const h = EngineHarness.fromToml(venues() + makerAndHedger + `
+[deploy.trapper]
+venue = "sim_a"
+label = "trapper"
+symbols = ["BTC/USD"]
+bundle = "${trapper}"
+`, dir);
+    await h.start();
+    await h.ticks(3);
+    const bad = h.engine.deployment('trapper')!;
+    expect(bad.algo.status).toBe('aborted');
+    expect(bad.algo.abortReason).toMatch(/^algo_on_book trapped: unreachable/);
+    expect(h.sink.events).toContainEqual(expect.objectContaining({ type: 'instance', label: 'trapper', status: 'aborted' }));
+    const trapperOrder = h.sink.of('order').find((o) => o.label === 'trapper')!;
+    expect(h.sink.of('canceled').some((c) => c.clientOrderId === trapperOrder.clientOrderId)).toBe(true);
+    const makerCalls = h.engine.deployment('maker')!.algo.calls;
+    await h.ticks(5);
+    expect(h.engine.deployment('maker')!.algo.calls).toBeGreaterThan(makerCalls);
+    expect(h.engine.deployment('maker')!.algo.status).toBe('running');
+    await h.engine.shutdown();
+  });
+
+  it('an infinite loop aborts that instance at its deadline while the others keep receiving books', async () => {
+    const dir = tempDir('engine');
+    const spinner = writeBundle(dir, 'spinner.wasm', v1Bundle({ onBook: '(loop $forever (br $forever)) (i32.const 0)' }));
+    const h = EngineHarness.fromToml(venues() + makerAndHedger + `
+[deploy.spinner]
+venue = "sim_a"
+label = "spinner"
+symbols = ["BTC/USD"]
+bundle = "${spinner}"
+callback_deadline_ms = 20
+`, dir);
+    await h.start();
+    await h.ticks(1);
+    expect(h.engine.deployment('spinner')!.algo.abortReason).toBe('algo_on_book ran past its 20 ms deadline (fuel exhausted)');
+    const before = h.engine.deployment('maker')!.algo.calls;
+    await h.ticks(5);
+    expect(h.engine.deployment('maker')!.algo.calls).toBeGreaterThan(before);
+    await h.engine.shutdown();
+  });
+
+  it('an order over a risk limit never reaches the venue and its reject code reaches on_reject', async () => {
+    const dir = tempDir('engine');
+    const greedy = writeBundle(dir, 'greedy.wasm', v1Bundle({
+      onBook: placeAction(9, '(i64.load (local.get $book))', 200_000_000, 1),
+      onReject: '(i32.store (i32.const 5000) (i32.load8_u offset=8 (local.get $reject))) (i32.store (i32.const 5004) (i32.load (local.get $reject)))',
+    }));
+    const h = EngineHarness.fromToml(venues() + `
+[deploy.greedy]
+venue = "sim_a"
+label = "greedy"
+symbols = ["BTC/USD"]
+bundle = "${greedy}"
+`, dir);
+    await h.start();
+    await h.ticks(1);
+    const algo = h.engine.deployment('greedy')!.algo;
+    expect(algo.mem.u32[5000 / 4]).toBe(RejectCode.Risk);
+    expect(algo.mem.u32[5004 / 4]).toBe(9);
+    expect(h.sink.of('order')).toHaveLength(0);
+    expect(h.venues[0].stats().placed).toBe(0);
+    expect(h.sink.of('nodeReject')[0]).toMatchObject({ label: 'greedy', algoOrderId: 9, code: RejectCode.Risk });
+    await h.engine.shutdown();
+  });
+
+  it('shutdown gives each instance on_shutdown, cancels what is left, and waits for the venue', async () => {
+    const h = EngineHarness.fromToml(venues() + makerAndHedger, tempDir('engine'));
+    await h.start();
+    await h.ticks(2);
+    expect(h.engine.oms.liveCount).toBeGreaterThan(0);
+    const done = h.engine.shutdown();
+    await h.ticks(2);
+    const report = await done;
+    expect(report).toEqual({ openOrders: 0, timedOut: false });
+    expect(h.venues.map((v) => v.openUserOrders())).toEqual([0, 0]);
+    const ordersBefore = h.sink.of('order').length;
+    await h.ticks(3);
+    expect(h.sink.of('order').length).toBe(ordersBefore);
+  });
+});
