@@ -129,11 +129,8 @@ export class AlgoInstance {
 
   /** Calls algo_on_book with the book and state already written to bookPtr and statePtr. */
   onBook(): boolean {
-    this.actions.count = 0;
-    if (!this.running) return false;
-    this.outboxCount = 0;
-    this.fuel.value = this.fuelBudget;
-    const t0 = performance.now();
+    const t0 = this.begin();
+    if (t0 < 0) return false;
     let ptr: number;
     try {
       ptr = this.onBookFn(this.bookPtr, this.statePtr);
@@ -189,6 +186,7 @@ export class AlgoInstance {
     this.host.aborted(this, reason);
   }
 
+  /** For an optional callback the bundle does not export: nothing to do, nothing returned. */
   private noActions(): boolean {
     this.actions.count = 0;
     this.outboxCount = 0;
@@ -211,13 +209,19 @@ export class AlgoInstance {
     return ptr;
   }
 
-  private callActions(name: string, a: number, b: number): boolean {
+  /** Clears the last call's actions and outbox and refills the fuel; returns the start time, or -1 when the instance is not running. */
+  private begin(): number {
     this.actions.count = 0;
-    if (!this.running) return false;
-    const fn = this.exports[name] as (a: number, b: number) => number;
     this.outboxCount = 0;
+    if (!this.running) return -1;
     this.fuel.value = this.fuelBudget;
-    const t0 = performance.now();
+    return performance.now();
+  }
+
+  private callActions(name: string, a: number, b: number): boolean {
+    const fn = this.exports[name] as (a: number, b: number) => number;
+    const t0 = this.begin();
+    if (t0 < 0) return false;
     let ptr: number;
     try {
       ptr = fn(a, b);
@@ -237,12 +241,9 @@ export class AlgoInstance {
   }
 
   private callVoid(name: string, a: number, b: number): boolean {
-    this.actions.count = 0;
-    if (!this.running) return false;
     const fn = this.exports[name] as (a: number, b: number) => void;
-    this.outboxCount = 0;
-    this.fuel.value = this.fuelBudget;
-    const t0 = performance.now();
+    const t0 = this.begin();
+    if (t0 < 0) return false;
     try {
       fn(a, b);
     } catch (error) {
@@ -252,12 +253,9 @@ export class AlgoInstance {
   }
 
   private callMessage(labelLength: number, payloadLength: number): boolean {
-    this.actions.count = 0;
-    if (!this.running) return false;
     const fn = this.exports.algo_on_message as (a: number, b: number, c: number, d: number, e: number) => number;
-    this.outboxCount = 0;
-    this.fuel.value = this.fuelBudget;
-    const t0 = performance.now();
+    const t0 = this.begin();
+    if (t0 < 0) return false;
     let ptr: number;
     try {
       ptr = fn(this.labelPtr, labelLength, this.payloadPtr, payloadLength, this.statePtr);
