@@ -59,6 +59,7 @@ await yargs(hideBin(process.argv))
       try {
         for (const root of roots) {
           const results = await buildAlgos(resolve(root), { onlyStale: argv['if-stale'] });
+          if (results.length === 0) process.stdout.write(`${root}: every bundle is up to date\n`);
           for (const r of results) {
             process.stdout.write(`built ${r.name}: ${r.wasmPath} (${r.sizeBytes} bytes)\n  exports: ${r.exports.join(', ')}\n`);
           }

@@ -9,8 +9,6 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import asc from 'assemblyscript/asc';
-import { AlgoSourceError, scanAlgoExports } from './algoExports.ts';
 
 export interface BuildResult {
   name: string;
@@ -35,6 +33,10 @@ const COMPILER_FLAGS = [
 ];
 
 export async function buildAlgo(dir: string, options: { outDir?: string } = {}): Promise<BuildResult> {
+  // The compilers load in seconds; imported on first use so that checking for stale
+  // bundles (`build --if-stale`, `npm start`) costs nothing when all are fresh.
+  const { default: asc } = await import('assemblyscript/asc');
+  const { AlgoSourceError, scanAlgoExports } = await import('./algoExports.ts');
   const algoDir = path.resolve(dir);
   const name = path.basename(algoDir);
   const sourcePath = path.join(algoDir, ENTRY_FILE);
