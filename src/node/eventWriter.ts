@@ -138,6 +138,18 @@ export function describeTrading(m: TradingMessage): NodeEvent {
       return { type: 'canceled', id: m.clientOrderId, reason: m.reason };
     case 'cancelReject':
       return { type: 'cancel_reject', id: m.clientOrderId, reason: m.reason };
+    case 'halt':
+      return { type: 'halt', by: m.by, reason: m.reason, cancel_all: m.cancelAll };
+    case 'resume':
+      return { type: 'resume', by: m.by, reason: m.reason };
+    case 'pause':
+      return { type: 'pause', label: m.label, paused: m.paused, code: m.code, reason: m.reason };
+    case 'mesh':
+      return { type: 'mesh', from: m.from, to: m.to, bytes: m.payload.length };
+    case 'deployment':
+      return { type: 'deployment', label: m.label, venue: m.venue, symbols: m.symbols, bundle_sha256: m.bundleSha256, action: m.action };
+    case 'role':
+      return { type: 'role', node: m.nodeId, role: m.role, term: m.term };
   }
 }
 

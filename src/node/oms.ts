@@ -92,6 +92,8 @@ export class Oms {
         if (order !== undefined) order.cancelRequested = false;
         return NONE;
       }
+      default:
+        return NONE;
     }
   }
 

@@ -1,8 +1,9 @@
 import type { OrderType, RejectCode } from '../wasm/abi.ts';
 import type { Side, VenueOrderEvent } from '../venues/venue.ts';
 
-// The messages that change trading state. The OMS changes only by applying these, in
-// order, through Oms.apply; the journal (write ahead) records exactly these.
+// The messages that change trading state. The OMS and the node's halt, pause and role
+// state change only by applying these, in order; the journal records exactly these, so a
+// replay of the journal rebuilds the same state.
 
 export interface OrderRequestMessage {
   kind: 'order';
@@ -37,4 +38,64 @@ export interface NodeRejectMessage {
   reason: string;
 }
 
-export type TradingMessage = OrderRequestMessage | CancelRequestMessage | NodeRejectMessage | VenueOrderEvent;
+/** Trading halted: new and replace orders are rejected until an explicit resume. */
+export interface HaltMessage {
+  kind: 'halt';
+  tsNs: number;
+  /** Who: an operator ("operator:<user>") or an automatic trigger ("auto:<trigger>"). */
+  by: string;
+  reason: string;
+  /** Halt and also cancel every open order of every instance. */
+  cancelAll: boolean;
+}
+
+export interface ResumeMessage {
+  kind: 'resume';
+  tsNs: number;
+  by: string;
+  reason: string;
+}
+
+/** One instance paused (or unpaused) alone, for a breach scoped to it. */
+export interface PauseMessage {
+  kind: 'pause';
+  tsNs: number;
+  label: string;
+  paused: boolean;
+  /** The reject code its orders get while paused (DAILY_LOSS_LIMIT, POSITION_LIMIT), 0 when unpausing. */
+  code: RejectCode | 0;
+  reason: string;
+}
+
+/** A mesh message as delivered (journaled so a replay delivers the same messages). */
+export interface MeshMessage {
+  kind: 'mesh';
+  tsNs: number;
+  from: string;
+  to: string;
+  payload: Uint8Array;
+}
+
+export interface DeploymentMessage {
+  kind: 'deployment';
+  tsNs: number;
+  label: string;
+  venue: string;
+  symbols: string[];
+  /** sha256 of the bundle, hex. */
+  bundleSha256: string;
+  action: 'start' | 'stop' | 'restart';
+}
+
+/** The node's role changed; a new Leader stamps its term here. */
+export interface RoleMessage {
+  kind: 'role';
+  tsNs: number;
+  nodeId: string;
+  role: 'leader' | 'follower';
+  term: number;
+}
+
+export type NodeMessage = HaltMessage | ResumeMessage | PauseMessage | MeshMessage | DeploymentMessage | RoleMessage;
+
+export type TradingMessage = OrderRequestMessage | CancelRequestMessage | NodeRejectMessage | VenueOrderEvent | NodeMessage;
