@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchOnBook, type BenchFigure } from './benchOnBook.ts';
+import { benchRiskGate } from './benchRiskGate.ts';
 
 // `npm run bench` runs every benchmark and prints one table; `-- --quick` is a short
 // smoke run; `-- --write` also regenerates BENCHMARKS.md from this run's output.
@@ -10,7 +11,7 @@ const root = join(import.meta.dirname, '..');
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
 
-const figures: BenchFigure[] = [benchOnBook(root, quick)];
+const figures: BenchFigure[] = [benchOnBook(root, quick), benchRiskGate(quick)];
 
 const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
 const rows = figures.map((f) => [
@@ -49,6 +50,10 @@ ${table}
   AlgoState into the instance's memory, the fuel refill, two \`performance.now()\` reads for
   the deadline check, the call, and decoding the two quotes it returns. The bare call is
   the same export called directly: the gap between the two is what the runtime adds.
+- **risk and halt gate**: every pre-trade check of one order with all limits on (halt,
+  pause, price and lot grid, order rate, open orders counted over 8 live orders, quantity,
+  notional with its exact integer product, price deviation, worst-case position), against
+  the bare halt-flag check every order path needs.
 `;
   writeFileSync(join(root, 'BENCHMARKS.md'), doc);
 }

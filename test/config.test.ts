@@ -87,7 +87,8 @@ describe('a valid config', () => {
         { symbol: 'BTC/USD', startPrice1e9: 60_000_000_000_000, tickSize1e9: 100_000_000, lotSize1e8: 10_000, minQty1e8: 10_000 },
       ]);
     }
-    expect(config.risk).toEqual({ maxOrderQty1e8: 50_000_000, maxOrderNotional1e9: 50_000_000_000_000, maxPosition1e8: 100_000_000, maxOpenOrders: 32 });
+    expect(config.risk).toEqual({ maxOrderQty1e8: 50_000_000, maxOrderNotional1e9: 50_000_000_000_000, maxPosition1e8: 100_000_000, maxOpenOrders: 32, maxPriceDeviationBps: 50, maxOrdersPerSec: 50, maxDailyLoss1e9: 250_000_000_000 });
+    expect(config.haltTriggers).toEqual({ maxRejectsPerSec: 20, staleDataMs: 5000 });
     expect(config.deployments.map((d) => [d.name, d.venue, d.label])).toEqual([
       ['maker', 'sim_a', 'maker'],
       ['hedger', 'sim_b', 'hedger'],
@@ -123,7 +124,7 @@ describe('a valid config', () => {
         markets: [{ symbol: 'BTC/USD', startPrice1e9: 60_000_000_000_000, tickSize1e9: 10_000_000, lotSize1e8: 1, minQty1e8: 1 }],
       },
     ]);
-    const noLimits = { maxOrderQty1e8: 0, maxOrderNotional1e9: 0, maxPosition1e8: 0, maxOpenOrders: 32 };
+    const noLimits = { maxOrderQty1e8: 0, maxOrderNotional1e9: 0, maxPosition1e8: 0, maxOpenOrders: 32, maxPriceDeviationBps: 0, maxOrdersPerSec: 0, maxDailyLoss1e9: 0 };
     expect(config.risk).toEqual(noLimits);
     expect(config.deployments).toEqual([
       {
@@ -232,8 +233,8 @@ max_open_orders = 10
 ${MAKER}max_position = "0.2"
 max_open_orders = 4
 `);
-    expect(config.risk).toEqual({ maxOrderQty1e8: 50_000_000, maxOrderNotional1e9: 0, maxPosition1e8: 100_000_000, maxOpenOrders: 10 });
-    expect(config.deployments[0].risk).toEqual({ maxOrderQty1e8: 50_000_000, maxOrderNotional1e9: 0, maxPosition1e8: 20_000_000, maxOpenOrders: 4 });
+    expect(config.risk).toEqual({ maxOrderQty1e8: 50_000_000, maxOrderNotional1e9: 0, maxPosition1e8: 100_000_000, maxOpenOrders: 10, maxPriceDeviationBps: 0, maxOrdersPerSec: 0, maxDailyLoss1e9: 0 });
+    expect(config.deployments[0].risk).toEqual({ maxOrderQty1e8: 50_000_000, maxOrderNotional1e9: 0, maxPosition1e8: 20_000_000, maxOpenOrders: 4, maxPriceDeviationBps: 0, maxOrdersPerSec: 0, maxDailyLoss1e9: 0 });
   });
 
   it('accepts string, integer, float and boolean params, inline or as a table', () => {
@@ -253,7 +254,7 @@ describe('unknown keys', () => {
       line: lineContaining(text, 'bundel'),
       key: 'deploy.maker.bundel',
       message:
-        'unknown key; expected one of venue, label, symbols, bundle, params, callback_deadline_ms, memory_max_mib, max_order_qty, max_order_notional, max_position, max_open_orders',
+        'unknown key; expected one of venue, label, symbols, bundle, params, callback_deadline_ms, memory_max_mib, max_order_qty, max_order_notional, max_position, max_open_orders, max_price_deviation_bps, max_orders_per_sec, max_daily_loss',
     });
   });
 
@@ -294,7 +295,7 @@ describe('unknown keys', () => {
   it('in [risk]', () => {
     const issue = onlyIssue(`[risk]\nmax_notional = "100"\n${MINIMAL}`, 'max_notional');
     expect(issue.key).toBe('risk.max_notional');
-    expect(issue.message).toBe('unknown key; expected one of max_order_qty, max_order_notional, max_position, max_open_orders');
+    expect(issue.message).toBe('unknown key; expected one of max_order_qty, max_order_notional, max_position, max_open_orders, max_price_deviation_bps, max_orders_per_sec, max_daily_loss, max_rejects_per_sec, stale_data_ms');
   });
 
   it('at the top level, as a table or a key', () => {
@@ -391,6 +392,10 @@ describe('out-of-range values', () => {
     ['[node]\nstatus_interval_ms = 99\n', 'status_interval_ms', 'node.status_interval_ms', 'must be between 100 and 60000, got 99'],
     ['[risk]\nmax_open_orders = 33\n', 'max_open_orders', 'risk.max_open_orders', 'must be between 1 and 32, got 33'],
     ['[risk]\nmax_position = "-1"\n', 'max_position', 'risk.max_position', 'must not be negative, got -1'],
+    ['[risk]\nmax_daily_loss = "-5"\n', 'max_daily_loss', 'risk.max_daily_loss', 'must not be negative, got -5'],
+    ['[risk]\nmax_orders_per_sec = -1\n', 'max_orders_per_sec', 'risk.max_orders_per_sec', 'must be between 0 and 1000000, got -1'],
+    ['[risk]\nmax_rejects_per_sec = -3\n', 'max_rejects_per_sec', 'risk.max_rejects_per_sec', 'must be between 0 and 1000000, got -3'],
+    ['[risk]\nstale_data_ms = -1\n', 'stale_data_ms', 'risk.stale_data_ms', 'must be between 0 and 3600000, got -1'],
   ];
   for (const [prefix, marker, key, message] of cases) {
     it(`${key}: ${message}`, () => {
@@ -619,7 +624,7 @@ ${MAKER.replace('venue = "sim_a"', 'venue = "nowhere"')}bundel = "x"
       `${file}:${lineContaining(text, 'seed')}: node.seed: expected an integer, got a string ("x")`,
       `${file}:${lineContaining(text, 'max_open_orders')}: risk.max_open_orders: must be between 1 and 32, got 0`,
       `${file}:${lineContaining(text, 'nowhere')}: deploy.maker.venue: unknown venue "nowhere"; declared venues: sim_a`,
-      `${file}:${lineContaining(text, 'bundel')}: deploy.maker.bundel: unknown key; expected one of venue, label, symbols, bundle, params, callback_deadline_ms, memory_max_mib, max_order_qty, max_order_notional, max_position, max_open_orders`,
+      `${file}:${lineContaining(text, 'bundel')}: deploy.maker.bundel: unknown key; expected one of venue, label, symbols, bundle, params, callback_deadline_ms, memory_max_mib, max_order_qty, max_order_notional, max_position, max_open_orders, max_price_deviation_bps, max_orders_per_sec, max_daily_loss`,
     ]);
   });
 
@@ -682,5 +687,34 @@ item = 1
     expect(locate.lineOf(['a', 'b.c', 'missing'])).toBe(4);
     expect(locate.lineOf(['a'])).toBe(4);
     expect(locate.lineOf(['nowhere', 'x'])).toBe(1);
+  });
+});
+
+describe('risk limits and halt triggers', () => {
+  it('a limit of the wrong type is an error naming the expected type', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sequence-config-'));
+    const file = join(dir, 'Sequence.toml');
+    const text = '[risk]\nmax_price_deviation_bps = "wide"\nmax_orders_per_sec = 2.5\n[venues.s]\nkind = "sim"\n[venues.s.markets."BTC/USD"]\nstart_price = "1"\n[deploy.a]\nvenue = "s"\nlabel = "a"\nsymbols = ["BTC/USD"]\nbundle = "a.wasm"\nmax_rejects_per_sec = 3\n';
+    writeFileSync(file, text);
+    let error: unknown;
+    try {
+      parseConfig(text, file, { checkBundles: false });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const issues = (error as ConfigError).issues;
+    expect(issues.map((i) => [i.line, i.key])).toEqual([
+      [2, 'risk.max_price_deviation_bps'],
+      [3, 'risk.max_orders_per_sec'],
+      [13, 'deploy.a.max_rejects_per_sec'],
+    ]);
+    expect(issues[1].message).toContain('expected an integer');
+    expect(issues[2].message).toContain('unknown key');
+  });
+
+  it('node-wide halt triggers default to 20 rejects a second and 5 s of stale data', () => {
+    const text = '[venues.s]\nkind = "sim"\n[venues.s.markets."BTC/USD"]\nstart_price = "1"\n[deploy.a]\nvenue = "s"\nlabel = "a"\nsymbols = ["BTC/USD"]\nbundle = "a.wasm"\n';
+    expect(parseConfig(text, '/tmp/Sequence.toml', { checkBundles: false }).haltTriggers).toEqual({ maxRejectsPerSec: 20, staleDataMs: 5000 });
   });
 });

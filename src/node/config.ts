@@ -17,6 +17,7 @@ import type {
   NodeSection,
   ParamValue,
   RiskLimits,
+  HaltTriggers,
   SimMarketConfig,
   SimVenueConfig,
   VenueConfig,
@@ -309,13 +310,16 @@ function readConfig(ctx: Context, doc: Table): NodeConfig {
   }
   const node = readNode(ctx, doc.node);
   const venues = readVenues(ctx, doc.venues);
-  const risk = readRisk(ctx, ['risk'], doc.risk === undefined ? {} : subTable(ctx, ['risk'], doc.risk) ?? {});
+  const riskTable = doc.risk === undefined ? {} : subTable(ctx, ['risk'], doc.risk) ?? {};
+  const risk = readRisk(ctx, ['risk'], riskTable);
+  const haltTriggers = readHaltTriggers(ctx, ['risk'], riskTable);
   const deployments = readDeployments(ctx, doc.deploy, venues, risk);
   return {
     file: resolve(ctx.file),
     node,
     venues: [...venues.parsed.values()],
     risk,
+    haltTriggers,
     deployments,
   };
 }
@@ -462,9 +466,18 @@ function readCoinbaseVenue(ctx: Context, path: Path, name: string, table: Table)
   };
 }
 
-const RISK_KEYS = ['max_order_qty', 'max_order_notional', 'max_position', 'max_open_orders'];
+const RISK_KEYS = ['max_order_qty', 'max_order_notional', 'max_position', 'max_open_orders', 'max_price_deviation_bps', 'max_orders_per_sec', 'max_daily_loss'];
+const HALT_TRIGGER_KEYS = ['max_rejects_per_sec', 'stale_data_ms'];
 const MAX_OPEN_ORDERS = 32;
-const NO_LIMITS: RiskLimits = { maxOrderQty1e8: 0, maxOrderNotional1e9: 0, maxPosition1e8: 0, maxOpenOrders: MAX_OPEN_ORDERS };
+const NO_LIMITS: RiskLimits = {
+  maxOrderQty1e8: 0,
+  maxOrderNotional1e9: 0,
+  maxPosition1e8: 0,
+  maxOpenOrders: MAX_OPEN_ORDERS,
+  maxPriceDeviationBps: 0,
+  maxOrdersPerSec: 0,
+  maxDailyLoss1e9: 0,
+};
 
 /** Reads the risk keys of `table` over `base`; unknown keys are the caller's to check. */
 function readRiskKeys(ctx: Context, path: Path, table: Table, base: RiskLimits): RiskLimits {
@@ -473,12 +486,22 @@ function readRiskKeys(ctx: Context, path: Path, table: Table, base: RiskLimits):
     maxOrderNotional1e9: optional(ctx, path, table, 'max_order_notional', notionalLimit, base.maxOrderNotional1e9),
     maxPosition1e8: optional(ctx, path, table, 'max_position', qtyLimit, base.maxPosition1e8),
     maxOpenOrders: optional(ctx, path, table, 'max_open_orders', integer(1, MAX_OPEN_ORDERS), base.maxOpenOrders),
+    maxPriceDeviationBps: optional(ctx, path, table, 'max_price_deviation_bps', number({ min: 0 }), base.maxPriceDeviationBps),
+    maxOrdersPerSec: optional(ctx, path, table, 'max_orders_per_sec', integer(0, 1_000_000), base.maxOrdersPerSec),
+    maxDailyLoss1e9: optional(ctx, path, table, 'max_daily_loss', notionalLimit, base.maxDailyLoss1e9),
   };
 }
 
 function readRisk(ctx: Context, path: Path, table: Table): RiskLimits {
-  rejectUnknownKeys(ctx, path, table, RISK_KEYS);
+  rejectUnknownKeys(ctx, path, table, [...RISK_KEYS, ...HALT_TRIGGER_KEYS]);
   return readRiskKeys(ctx, path, table, NO_LIMITS);
+}
+
+function readHaltTriggers(ctx: Context, path: Path, table: Table): HaltTriggers {
+  return {
+    maxRejectsPerSec: optional(ctx, path, table, 'max_rejects_per_sec', integer(0, 1_000_000), 20),
+    staleDataMs: optional(ctx, path, table, 'stale_data_ms', integer(0, 3_600_000), 5000),
+  };
 }
 
 const DEPLOY_KEYS = ['venue', 'label', 'symbols', 'bundle', 'params', 'callback_deadline_ms', 'memory_max_mib', ...RISK_KEYS];

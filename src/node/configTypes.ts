@@ -66,6 +66,20 @@ export interface RiskLimits {
   maxOrderNotional1e9: number;
   maxPosition1e8: number;
   maxOpenOrders: number;
+  /** A limit price further than this from the venue's mid is PRICE_DEVIATION; 0 = no limit. */
+  maxPriceDeviationBps: number;
+  /** New and replace orders per instance in any one second; 0 = no limit. */
+  maxOrdersPerSec: number;
+  /** Loss (realized + unrealized, net of fees) since 00:00 UTC that pauses the instance; 0 = no limit. */
+  maxDailyLoss1e9: number;
+}
+
+/** Node-wide conditions that halt trading by themselves; 0 turns one off. */
+export interface HaltTriggers {
+  /** Rejects (the node's and the venues') in any one second. */
+  maxRejectsPerSec: number;
+  /** Market data older than this on a venue where the node has open orders. */
+  staleDataMs: number;
 }
 
 export type ParamValue = string | number | boolean;
@@ -91,5 +105,6 @@ export interface NodeConfig {
   node: NodeSection;
   venues: VenueConfig[];
   risk: RiskLimits;
+  haltTriggers: HaltTriggers;
   deployments: DeploymentConfig[];
 }
