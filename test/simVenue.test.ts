@@ -4,7 +4,7 @@ import { OrderType, RejectCode, VenueId } from '../src/wasm/abi.ts';
 import type { L2Book } from '../src/venues/book.ts';
 import { FairPriceBook } from '../src/venues/sim/fairPrice.ts';
 import { SimVenue } from '../src/venues/sim/simVenue.ts';
-import type { OrderRequest, VenueListener, VenueOrderEvent } from '../src/venues/venue.ts';
+import type { OrderRequest, VenueListener, VenueOrderEvent, VenueStatus } from '../src/venues/venue.ts';
 
 const PX = 1_000_000_000;
 const QTY = 100_000_000;
@@ -61,6 +61,12 @@ class Recorder implements VenueListener {
 
   onOrderEvent(event: VenueOrderEvent): void {
     this.events.push(event);
+  }
+
+  readonly statuses: VenueStatus[] = [];
+
+  onStatus(status: VenueStatus): void {
+    this.statuses.push(status);
   }
 
   of(clientOrderId: string): VenueOrderEvent[] {
@@ -487,6 +493,7 @@ describe('sim venue: order events', () => {
           seen.push('returned');
         }
       },
+      onStatus: () => {},
     });
     h.venue.place(order({ clientOrderId: 'outer' }));
     await settle();
@@ -508,6 +515,7 @@ describe('sim venue: lifecycle', () => {
         if (recorder.books.length > 2) resolveSecond();
       },
       onOrderEvent: (e) => recorder.onOrderEvent(e),
+      onStatus: () => {},
     });
     // start() ticks at once, so both symbols have a book before it resolves.
     expect(recorder.books.length).toBe(2);

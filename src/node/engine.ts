@@ -3,14 +3,19 @@ import { AlgoInstance, type InstanceHost } from '../wasm/algoInstance.ts';
 import type { LoadedBundle } from '../wasm/loader.ts';
 import { writeBook, writeFill, writeNbbo, writeReject, writeState, type NbboFields, type OpenOrderFields, type StateFields } from '../wasm/structs.ts';
 import type { L2Book } from '../venues/book.ts';
-import type { OrderRequest, Side, Venue, VenueOrderEvent } from '../venues/venue.ts';
+import type { OrderRequest, Side, Venue, VenueOrderEvent, VenueStatus } from '../venues/venue.ts';
+import { CancelTracker, type CancelOutcome } from './cancelTracker.ts';
 import type { DeploymentConfig, NodeConfig } from './configTypes.ts';
+import { CoreState } from './coreState.ts';
+import { DailyLoss } from './dailyLoss.ts';
+import { HaltMonitor } from './haltMonitor.ts';
 import { MeshRouter, type MeshDelivery } from './meshRouter.ts';
-import { Oms, type Order } from './oms.ts';
+import type { EventSink } from './nodeEvent.ts';
+import type { ApplyOutcome, Order } from './oms.ts';
 import { paramsText } from './paramsText.ts';
 import type { Position } from './position.ts';
-import { checkOrder } from './riskGate.ts';
-import type { EventSink } from './nodeEvent.ts';
+import { RateWindow } from './rateWindow.ts';
+import { checkOrder, type OrderContext } from './riskGate.ts';
 import type { TradingMessage } from './tradingMessage.ts';
 
 /** One deployment as it runs: its algorithm instance, venue and symbols. */
@@ -24,6 +29,8 @@ export interface RunningDeployment {
   symbolIds: Map<string, number>;
   primarySymbol: string;
   positions: Map<string, Position>;
+  orderRate: RateWindow;
+  dailyLoss: DailyLoss;
 }
 
 export type EnginePhase = 'starting' | 'trading' | 'shutdown' | 'stopped';
@@ -33,22 +40,38 @@ export interface ShutdownReport {
   timedOut: boolean;
 }
 
+export interface HaltReport {
+  /** It was already halted: the halt is not recorded again (cancels are still sent when asked). */
+  alreadyHalted: boolean;
+  /** With cancel all: how each open order's cancel ended. */
+  cancels: CancelOutcome[];
+}
+
+/** Per-venue facts the node watches: trading status and market-data freshness. */
+export interface VenueState {
+  status: VenueStatus;
+  /** Wall ms of the newest book; 0 before any. */
+  lastDataMs: number;
+}
+
 const MAX_INTERNAL_PER_TURN = 10_000;
 const HEARTBEAT_MS = 1000;
+const MONITOR_MS = 250;
 
 /**
  * The node's core loop: venue books go to the subscribed algorithm instances, their
- * actions pass the risk and halt gate, become trading messages applied to the OMS, and
- * leave for the venue; venue order events come back the same way as fills and rejects.
- * Everything runs on one thread, one event at a time; a callback's follow-ups (node
- * rejects, mesh messages) are queued and delivered after it returns, never re-entrantly.
+ * actions pass the risk and halt gate, become trading messages applied to the core state,
+ * and leave for the venue; venue order events come back the same way as fills and
+ * rejects. Everything runs on one thread, one event at a time; a callback's follow-ups
+ * (node rejects, mesh messages) are queued and delivered after it returns, never
+ * re-entrantly.
  */
 export class Engine {
   phase: EnginePhase = 'starting';
-  halted = false;
-  readonly oms = new Oms();
+  readonly core = new CoreState();
   readonly mesh: MeshRouter;
   readonly deployments: RunningDeployment[] = [];
+  readonly venueStates: VenueState[];
   private readonly byLabel = new Map<string, RunningDeployment>();
   private readonly venues: Venue[];
   private readonly subscribers: Map<string, RunningDeployment[]>[];
@@ -70,7 +93,10 @@ export class Engine {
     nodeRole: NodeRole.Leader,
     halted: false,
   };
-  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private readonly orderContext: OrderContext;
+  private readonly cancels = new CancelTracker();
+  private readonly monitor: HaltMonitor;
+  private timers: NodeJS.Timeout[] = [];
   private draining = false;
 
   constructor(
@@ -84,6 +110,8 @@ export class Engine {
     this.subscribers = venues.map(() => new Map());
     this.marks = venues.map(() => new Map());
     this.tops = venues.map(() => new Map());
+    this.venueStates = venues.map(() => ({ status: 'online', lastDataMs: 0 }));
+    this.monitor = new HaltMonitor(config.haltTriggers);
     const allSymbols = [...new Set(config.deployments.flatMap((d) => d.symbols))].sort();
     allSymbols.forEach((s, i) => this.symbolIds.set(s, i));
     const host: InstanceHost = {
@@ -96,16 +124,17 @@ export class Engine {
       const venue = venues[venueIndex];
       const bundle = bundles.get(dc.label);
       if (bundle === undefined) throw new Error(`no bundle loaded for deployment ${dc.label}`);
-      const algo = new AlgoInstance(dc.label, bundle, dc.callbackDeadlineMs, host);
       const d: RunningDeployment = {
         config: dc,
         label: dc.label,
         venue,
         venueIndex,
-        algo,
+        algo: new AlgoInstance(dc.label, bundle, dc.callbackDeadlineMs, host),
         symbolIds: new Map(dc.symbols.map((s) => [s, this.symbolIds.get(s) as number])),
         primarySymbol: dc.symbols[0],
-        positions: new Map(dc.symbols.map((s) => [s, this.oms.position(dc.label, s)])),
+        positions: new Map(dc.symbols.map((s) => [s, this.core.oms.position(dc.label, s)])),
+        orderRate: new RateWindow(dc.risk.maxOrdersPerSec),
+        dailyLoss: new DailyLoss(),
       };
       this.deployments.push(d);
       this.byLabel.set(d.label, d);
@@ -115,7 +144,27 @@ export class Engine {
         this.subscribers[venueIndex].set(symbol, subs);
       }
     }
+    const first = this.deployments[0];
+    this.orderContext = {
+      limits: first.config.risk,
+      halted: false,
+      pauseCode: 0,
+      position: first.positions.get(first.primarySymbol) as Position,
+      liveOrders: [],
+      replacing: undefined,
+      mark1e9: 0,
+      meta: first.venue.symbolMeta(first.primarySymbol),
+      rateExceeded: false,
+    };
     this.mesh = new MeshRouter((label) => this.byLabel.get(label)?.algo, (delivery) => this.deliverMessage(delivery));
+  }
+
+  get oms() {
+    return this.core.oms;
+  }
+
+  get halted(): boolean {
+    return this.core.halt.halted;
   }
 
   /** Hands each instance its params and role, then starts the venues; books flow after this resolves. */
@@ -126,15 +175,19 @@ export class Engine {
       d.algo.onNodeStatus(NodeRole.Leader);
       this.sink.emit({ type: 'instance', label: d.label, venue: d.venue.name, status: d.algo.status, exports: d.algo.bundle.abiExports });
     }
+    // The day's loss baseline is the PnL at start, not at the first periodic check.
+    for (const d of this.deployments) this.checkDailyLoss(d, Date.now());
     this.phase = 'trading';
     for (let i = 0; i < this.venues.length; i++) {
       const venueIndex = i;
       await this.venues[i].start({
         onBook: (book) => this.onBook(venueIndex, book),
         onOrderEvent: (event) => this.onOrderEvent(event),
+        onStatus: (status) => this.onVenueStatus(venueIndex, status),
       });
     }
-    this.heartbeatTimer = setInterval(() => this.onHeartbeat(), HEARTBEAT_MS);
+    this.timers.push(setInterval(() => this.onHeartbeat(), HEARTBEAT_MS));
+    this.timers.push(setInterval(() => this.checkHealth(), MONITOR_MS));
   }
 
   /** The mark price (mid) of a symbol on a venue, px_1e9; 0 before its first book. */
@@ -147,10 +200,73 @@ export class Engine {
     return this.byLabel.get(label);
   }
 
+  venueList(): readonly Venue[] {
+    return this.venues;
+  }
+
+  // ---- operator actions --------------------------------------------------------------
+
+  /**
+   * Halts trading: from here every new and replace order is rejected with KILL_SWITCH in
+   * the order path; algorithms get on_kill_switch(1) and may cancel. With `cancelAll`, every
+   * open order of every instance is also cancelled and the report says how each ended.
+   */
+  async halt(by: string, reason: string, cancelAll: boolean): Promise<HaltReport> {
+    const alreadyHalted = this.halted;
+    if (!alreadyHalted) {
+      this.commit({ kind: 'halt', tsNs: this.clockNs(), by, reason, cancelAll });
+      this.tellKillSwitch(true);
+    }
+    let cancels: CancelOutcome[] = [];
+    if (cancelAll) {
+      const open = [...this.oms.allLiveOrders()];
+      const tracked = this.cancels.track(open.map((o) => ({ clientOrderId: o.clientOrderId, label: o.label, venue: o.venue })), this.config.node.shutdownTimeoutMs);
+      for (const order of open) this.requestCancel(order);
+      this.drain();
+      cancels = await tracked;
+    }
+    return { alreadyHalted, cancels };
+  }
+
+  /** Resumes trading after a halt: always an explicit operator action, recorded with who and why. */
+  resume(by: string, reason: string): void {
+    if (!this.halted) throw new EngineError('trading is not halted');
+    this.commit({ kind: 'resume', tsNs: this.clockNs(), by, reason });
+    this.tellKillSwitch(false);
+  }
+
+  /** Lifts an instance's pause (daily loss or position limit): an explicit operator action. */
+  unpause(label: string, by: string, reason: string): void {
+    if (!this.byLabel.has(label)) throw new EngineError(`no instance labelled "${label}"`);
+    if (this.core.pauseCode(label) === 0) throw new EngineError(`instance "${label}" is not paused`);
+    this.commit({ kind: 'pause', tsNs: this.clockNs(), label, paused: false, code: 0, reason: `${reason} (by ${by})` });
+  }
+
+  private tellKillSwitch(halted: boolean): void {
+    for (const d of this.deployments) {
+      if (!d.algo.running || !d.algo.has.killSwitch) continue;
+      this.writeStateFor(d, d.primarySymbol);
+      if (d.algo.onKillSwitch(halted)) this.processActions(d, d.primarySymbol);
+      this.mesh.collect(d);
+    }
+    this.drain();
+  }
+
+  private autoHalt(trigger: string, reason: string): void {
+    if (this.halted || this.phase !== 'trading') return;
+    void this.halt(`auto:${trigger}`, reason, false);
+  }
+
+  private pause(d: RunningDeployment, code: RejectCode, reason: string): void {
+    if (this.core.pauseCode(d.label) !== 0) return;
+    this.commit({ kind: 'pause', tsNs: this.clockNs(), label: d.label, paused: true, code, reason });
+  }
+
   // ---- market data -------------------------------------------------------------------
 
   private onBook(venueIndex: number, book: L2Book): void {
     if (!book.valid || this.phase !== 'trading') return;
+    this.venueStates[venueIndex].lastDataMs = Date.now();
     this.marks[venueIndex].set(book.symbol, book.mid());
     this.updateTop(venueIndex, book);
     const subs = this.subscribers[venueIndex].get(book.symbol);
@@ -164,6 +280,13 @@ export class Engine {
       this.mesh.collect(d);
     }
     this.drain();
+  }
+
+  private onVenueStatus(venueIndex: number, status: VenueStatus): void {
+    this.venueStates[venueIndex].status = status;
+    const venue = this.venues[venueIndex].name;
+    this.sink.emit({ type: 'venue_status', venue, status });
+    if (status === 'cancel_only' || status === 'maintenance') this.autoHalt('venue-status', `venue ${venue} reports ${status}`);
   }
 
   private updateTop(venueIndex: number, book: L2Book): void {
@@ -209,6 +332,11 @@ export class Engine {
     this.drain();
   }
 
+  /** The cross-venue best bid and offer of a symbol, if any venue has a book for it. */
+  nbboOf(symbol: string): NbboFields | undefined {
+    return this.nbbo.get(symbol);
+  }
+
   private computeNbbo(symbol: string): NbboFields {
     const n: NbboFields = { bidPx1e9: 0, bidSz1e8: 0, askPx1e9: 0, askSz1e8: 0, bidVenue: 0, askVenue: 0, symbolId: this.symbolIds.get(symbol) ?? 0, recvNs: this.clockNs(), venueCount: 0 };
     for (let i = 0; i < this.venues.length; i++) {
@@ -238,6 +366,31 @@ export class Engine {
       this.mesh.collect(d);
     }
     this.drain();
+  }
+
+  /** Periodic: stale market data halts the node; a daily loss over its limit pauses that instance. */
+  private checkHealth(): void {
+    if (this.phase !== 'trading') return;
+    const nowMs = Date.now();
+    const health = this.venues.map((v, i) => ({ name: v.name, lastDataMs: this.venueStates[i].lastDataMs, openOrders: this.openOrdersOn(v.name) }));
+    const stale = this.monitor.staleVenue(nowMs, health);
+    if (stale !== '') this.autoHalt('stale-data', stale);
+    for (const d of this.deployments) this.checkDailyLoss(d, nowMs);
+  }
+
+  private openOrdersOn(venue: string): number {
+    let n = 0;
+    for (const order of this.oms.allLiveOrders()) if (order.venue === venue) n++;
+    return n;
+  }
+
+  private checkDailyLoss(d: RunningDeployment, nowMs: number): void {
+    const limit = d.config.risk.maxDailyLoss1e9;
+    if (limit === 0) return;
+    let pnl = 0;
+    for (const [symbol, position] of d.positions) pnl += position.realizedPnl1e9() + position.unrealizedPnl1e9(this.marks[d.venueIndex].get(symbol) ?? 0);
+    const loss = d.dailyLoss.update(nowMs, pnl);
+    if (loss > limit) this.pause(d, RejectCode.DailyLossLimit, `daily loss ${loss} over the limit ${limit} (px_1e9)`);
   }
 
   // ---- algorithm state and actions ---------------------------------------------------
@@ -290,19 +443,23 @@ export class Engine {
       if (replacing !== undefined && !replacing.cancelRequested && replacing.side === side && replacing.px1e9 === px1e9 && replacing.qty1e8 === qty1e8 && replacing.orderType === orderType) {
         continue;
       }
-      const verdict = checkOrder(
-        { side, px1e9, qty1e8, orderType },
-        d.config.risk,
-        this.halted,
-        d.positions.get(orderSymbol) ?? this.oms.position(d.label, orderSymbol),
-        this.oms.liveOrders(d.label),
-        replacing,
-        this.marks[d.venueIndex].get(orderSymbol) ?? 0,
-      );
+      const nowMs = Date.now();
+      const c = this.orderContext;
+      c.limits = d.config.risk;
+      c.halted = this.halted;
+      c.pauseCode = this.core.pauseCode(d.label);
+      c.position = d.positions.get(orderSymbol) ?? this.oms.position(d.label, orderSymbol);
+      c.liveOrders = this.oms.liveOrders(d.label);
+      c.replacing = replacing;
+      c.mark1e9 = this.marks[d.venueIndex].get(orderSymbol) ?? 0;
+      c.meta = d.venue.symbolMeta(orderSymbol);
+      c.rateExceeded = d.orderRate.full(nowMs);
+      const verdict = checkOrder({ side, px1e9, qty1e8, orderType }, c);
       if (verdict.code !== 0) {
         this.nodeReject(d, a.orderIdLo[i], a.orderIdHi[i], verdict.code, verdict.reason);
         continue;
       }
+      d.orderRate.record(nowMs);
       this.sendOrder(d, orderSymbol, orderId, side, px1e9, qty1e8, orderType, replacing);
     }
   }
@@ -339,21 +496,33 @@ export class Engine {
     const algoOrderId = idHi * 4294967296 + idLo;
     this.commit({ kind: 'nodeReject', tsNs: this.clockNs(), label: d.label, algoOrderId, code: code as RejectCode, reason });
     this.rejectQueue.push({ d, idLo, idHi, code });
+    // The node's own kill-switch rejects are the halt working, not a symptom of a problem.
+    if (code !== RejectCode.KillSwitch) this.countReject();
+  }
+
+  private countReject(): void {
+    const over = this.monitor.onReject(Date.now());
+    if (over !== '') this.autoHalt('reject-rate', over);
   }
 
   // ---- venue order events ------------------------------------------------------------
 
   private onOrderEvent(event: VenueOrderEvent): void {
     const outcome = this.commit(event);
+    this.settleCancels(event, outcome);
     if (outcome.kind === 'fill') {
       const d = this.byLabel.get(outcome.order.label);
-      if (d !== undefined && d.algo.running) {
-        writeFill(d.algo.mem, d.algo.fillPtr, outcome.order.algoOrderId, outcome.px1e9, outcome.qty1e8, outcome.order.side, outcome.tsNs);
-        this.writeStateFor(d, outcome.order.symbol);
-        d.algo.onFill();
-        this.mesh.collect(d);
+      if (d !== undefined) {
+        this.checkPositionLimit(d, outcome.order.symbol);
+        if (d.algo.running) {
+          writeFill(d.algo.mem, d.algo.fillPtr, outcome.order.algoOrderId, outcome.px1e9, outcome.qty1e8, outcome.order.side, outcome.tsNs);
+          this.writeStateFor(d, outcome.order.symbol);
+          d.algo.onFill();
+          this.mesh.collect(d);
+        }
       }
     } else if (outcome.kind === 'reject') {
+      this.countReject();
       const d = this.byLabel.get(outcome.order.label);
       if (d !== undefined && d.algo.running) {
         const id = outcome.order.algoOrderId;
@@ -367,11 +536,25 @@ export class Engine {
     this.drain();
   }
 
+  private settleCancels(event: VenueOrderEvent, outcome: ApplyOutcome): void {
+    if (event.kind === 'canceled') this.cancels.settle(event.clientOrderId, 'canceled', event.reason);
+    else if (event.kind === 'cancelReject') this.cancels.settle(event.clientOrderId, 'cancel_rejected', event.reason);
+    else if (event.kind === 'reject') this.cancels.settle(event.clientOrderId, 'rejected', event.reason);
+    else if (outcome.kind === 'fill' && outcome.order.filled1e8 === outcome.order.qty1e8) this.cancels.settle(event.clientOrderId, 'filled', '');
+  }
+
+  /** A fill that takes the position past its limit (the pre-trade check bounds orders, not fills) pauses the instance. */
+  private checkPositionLimit(d: RunningDeployment, symbol: string): void {
+    const limit = d.config.risk.maxPosition1e8;
+    const position = d.positions.get(symbol)?.qty1e8 ?? 0;
+    if (limit > 0 && Math.abs(position) > limit) this.pause(d, RejectCode.PositionLimit, `position ${position} in ${symbol} over the limit ${limit} (qty_1e8)`);
+  }
+
   // ---- the single state transition ---------------------------------------------------
 
-  /** Applies one trading message to the OMS and reports it. The journal's write-ahead append joins here. */
-  private commit(message: TradingMessage) {
-    const outcome = this.oms.apply(message);
+  /** Applies one trading message to the core state and reports it. The journal's write-ahead append joins here. */
+  private commit(message: TradingMessage): ApplyOutcome {
+    const outcome = this.core.apply(message);
     this.sink.trading(message);
     return outcome;
   }
@@ -422,7 +605,8 @@ export class Engine {
   async shutdown(): Promise<ShutdownReport> {
     if (this.phase !== 'trading' && this.phase !== 'starting') return { openOrders: this.oms.liveCount, timedOut: false };
     this.phase = 'shutdown';
-    if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
     for (const d of this.deployments) {
       if (!d.algo.running) continue;
       this.writeStateFor(d, d.primarySymbol);
@@ -451,3 +635,6 @@ export class Engine {
     return n;
   }
 }
+
+/** An operator action that cannot be done in the node's current state. */
+export class EngineError extends Error {}

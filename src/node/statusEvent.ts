@@ -11,6 +11,7 @@ export function statusEvent(engine: Engine): NodeEvent {
     type: 'status',
     phase: engine.phase,
     halted: engine.halted,
+    ...(engine.halted ? { halt_by: engine.core.halt.by, halt_reason: engine.core.halt.reason } : {}),
     instances: engine.deployments.map((d) => {
       const symbols = d.config.symbols.map((symbol) => {
         const p = d.positions.get(symbol);
@@ -28,8 +29,7 @@ export function statusEvent(engine: Engine): NodeEvent {
       return {
         label: d.label,
         venue: d.venue.name,
-        status: d.algo.status,
-        ...(d.algo.status === 'aborted' ? { reason: d.algo.abortReason } : {}),
+        ...instanceStatus(engine, d.label, d.algo.status, d.algo.abortReason),
         open_orders: engine.oms.liveOrders(d.label).length,
         calls: d.algo.calls,
         last_call_us: Math.round(d.algo.lastCallNs / 100) / 10,
@@ -40,4 +40,11 @@ export function statusEvent(engine: Engine): NodeEvent {
     mesh: engine.mesh.links(),
     anomalies: engine.oms.anomalies,
   };
+}
+
+/** Aborted wins over paused: an aborted instance never trades again in this run. */
+function instanceStatus(engine: Engine, label: string, status: string, abortReason: string): { status: string; reason?: string } {
+  if (status === 'aborted') return { status, reason: abortReason };
+  const pause = engine.core.paused.get(label);
+  return pause === undefined ? { status } : { status: 'paused', reason: pause.reason };
 }

@@ -50,10 +50,15 @@ export type VenueOrderEvent =
   | { kind: 'canceled'; clientOrderId: string; reason: string; tsNs: number }
   | { kind: 'cancelReject'; clientOrderId: string; reason: string; tsNs: number };
 
+/** A venue's trading status, as Kraken reports it (`system` in its status channel). */
+export type VenueStatus = 'online' | 'cancel_only' | 'post_only' | 'maintenance';
+
 export interface VenueListener {
   /** A new top-of-book for a subscribed symbol. The book object is reused: copy what you keep. */
   onBook(book: L2Book): void;
   onOrderEvent(event: VenueOrderEvent): void;
+  /** The venue's trading status changed. */
+  onStatus(status: VenueStatus): void;
 }
 
 export interface Venue {

@@ -2,7 +2,7 @@ import type { SimMarketConfig, SimVenueConfig } from '../../node/configTypes.ts'
 import { formatDecimalShort, mulDiv, notional1e9, PX_DECIMALS, QTY_DECIMALS } from '../../node/fixedPoint.ts';
 import { OrderType, RejectCode, VenueId } from '../../wasm/abi.ts';
 import { L2Book } from '../book.ts';
-import type { OrderRequest, SymbolMeta, Venue, VenueListener, VenueOrderEvent } from '../venue.ts';
+import type { OrderRequest, SymbolMeta, Venue, VenueListener, VenueOrderEvent, VenueStatus } from '../venue.ts';
 import type { FairPriceBook } from './fairPrice.ts';
 import { CancelReason, MatchingEngine } from './matchingEngine.ts';
 import { Prng, seedFor } from './prng.ts';
@@ -126,6 +126,8 @@ export class SimVenue implements Venue {
   private immediate: NodeJS.Immediate | null = null;
   private timer: NodeJS.Timeout | null = null;
   private listener: VenueListener | null = null;
+  private status: VenueStatus = 'online';
+  private feedPaused = false;
   private stopped = false;
   private lastTickNs = NaN;
   private orderSeq = 0;
@@ -216,6 +218,10 @@ export class SimVenue implements Venue {
       this.rejectOrder(clientOrderId, RejectCode.ExchangeBusy, 'venue event queue is full', nowNs);
       return;
     }
+    if (this.status === 'cancel_only' || this.status === 'maintenance') {
+      this.rejectOrder(clientOrderId, RejectCode.ExchangeBusy, `venue is in ${this.status}`, nowNs);
+      return;
+    }
     const market = this.validate(request);
     if (typeof market === 'string') {
       this.rejectOrder(clientOrderId, RejectCode.InvalidParams, market, nowNs);
@@ -280,6 +286,21 @@ export class SimVenue implements Venue {
       this.reportFills(market, nowNs);
     }
     this.flush(nowNs);
+  }
+
+  /**
+   * Fault injection: the venue reports a trading status (delivered asynchronously, as a
+   * real venue's status message). While it is `cancel_only` or `maintenance` new orders
+   * are rejected with EXCHANGE_BUSY; cancels pass.
+   */
+  setStatus(status: VenueStatus): void {
+    this.status = status;
+    setImmediate(() => this.listener?.onStatus(status));
+  }
+
+  /** Fault injection: while paused the venue keeps matching but publishes no books (its market data goes stale). */
+  pauseFeed(paused: boolean): void {
+    this.feedPaused = paused;
   }
 
   /** Resting user orders across all symbols. */
@@ -407,6 +428,7 @@ export class SimVenue implements Venue {
         listener.onOrderEvent(event);
       }
       for (const market of this.marketList) {
+        if (this.feedPaused) break;
         if (market.engine.writeL2(market.book)) {
           market.book.recvNs = nowNs;
           this.counters.booksPublished++;
