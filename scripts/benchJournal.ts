@@ -1,0 +1,150 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { open } from 'lmdb';
+import { Journal } from '../src/node/journal/journal.ts';
+import { encodeMessage } from '../src/node/journal/recordCodec.ts';
+import type { TradingMessage } from '../src/node/tradingMessage.ts';
+import type { BenchFigure } from './benchOnBook.ts';
+import { summarize } from './stats.ts';
+
+const TS = 1_700_000_000_000_000_000;
+
+/** The journal's traffic: mostly orders and their events, some mesh messages. */
+function message(i: number): TradingMessage {
+  const clientOrderId = `maker-1-${i >> 2}`;
+  switch (i & 7) {
+    case 0:
+    case 4:
+      return { kind: 'order', tsNs: TS + i, label: 'maker', venue: 'kraken', symbol: 'BTC/USD', algoOrderId: i, clientOrderId, side: i & 8 ? 1 : -1, px1e9: 60_000_000_000_000 + i * 1_000_000, qty1e8: 1_000_000, orderType: 4, replaces: '' };
+    case 1:
+    case 5:
+      return { kind: 'ack', clientOrderId, venueOrderId: `OQ${i}-BW3P3-BUCMWZ`, tsNs: TS + i };
+    case 2:
+      return { kind: 'fill', clientOrderId, fillId: `T${i}`, px1e9: 60_000_000_000_000 + i, qty1e8: 500_000, fee1e9: -12_000, liquidity: 'maker', tsNs: TS + i };
+    case 3:
+      return { kind: 'cancelRequest', tsNs: TS + i, clientOrderId };
+    case 6:
+      return { kind: 'canceled', clientOrderId, reason: 'user requested', tsNs: TS + i };
+    default:
+      return { kind: 'mesh', tsNs: TS + i, from: 'maker', to: 'hedger', payload: Uint8Array.from({ length: 32 }, (_, k) => k + i) };
+  }
+}
+
+/** Times `batches` batches of `batch` calls; returns ns per call of each batch. */
+function timeBatches(batches: number, batch: number, op: () => void): number[] {
+  const samples: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < batch; i++) op();
+    samples.push(Number(process.hrtime.bigint() - t0) / batch);
+  }
+  return samples;
+}
+
+/** With no asynchronous writes pending, lmdb closes the environment before close() returns. */
+function closeNow(closing: Promise<void>): void {
+  closing.catch((error: unknown) => {
+    throw error;
+  });
+}
+
+function scratchDir(): string {
+  return mkdtempSync(join(tmpdir(), 'sequence-bench-journal-'));
+}
+
+/**
+ * One Journal.append in the journal's commit mode (a synchronous transaction in a noSync
+ * environment: in the page cache when it returns, fenced by term, seq assigned inside).
+ * Baseline: the naive durable choice, one lmdb putSync per record with an fsync per
+ * commit (overlappingSync off), holding the same encoded body.
+ */
+export function benchJournal(quick: boolean): BenchFigure {
+  const oursDir = scratchDir();
+  const baseDir = scratchDir();
+  const journal = Journal.open(oursDir);
+  journal.beginTerm(1);
+  const root = open({ path: join(baseDir, 'journal'), overlappingSync: false });
+  const records = root.openDB<Uint8Array, number>({ name: 'records', encoding: 'binary' });
+  let i = 0;
+  let seq = 0;
+  const ours = () => {
+    journal.append(1, message(i++));
+  };
+  const base = () => {
+    records.putSync(++seq, encodeMessage(message(i++)));
+  };
+  const rounds = quick ? 4 : 10;
+  const oursBatches = quick ? 5 : 20;
+  const baseBatches = quick ? 1 : 2;
+  timeBatches(oursBatches, 200, ours);
+  timeBatches(1, 20, base);
+  const oursSamples: number[] = [];
+  const baseSamples: number[] = [];
+  // Interleaved so that both see the same machine and disk conditions.
+  for (let round = 0; round < rounds; round++) {
+    oursSamples.push(...timeBatches(oursBatches, 200, ours));
+    baseSamples.push(...timeBatches(baseBatches, 20, base));
+  }
+  closeNow(journal.close());
+  closeNow(root.close());
+  rmSync(oursDir, { recursive: true, force: true });
+  rmSync(baseDir, { recursive: true, force: true });
+  return {
+    name: 'journal append (sync commit, noSync env)',
+    unit: 'ns',
+    ours: summarize(oursSamples),
+    baselineName: 'lmdb putSync, fsync per record',
+    baseline: summarize(baseSamples),
+    goal: 'median < 20000 ns (crash-durable on return)',
+  };
+}
+
+/**
+ * Replay: reading committed records in order from LMDB and decoding each to a
+ * TradingMessage, per record. Baseline: JSON.parse of the same messages as JSON lines
+ * already in memory (no storage read at all), the naive alternative format.
+ */
+export function benchReplay(quick: boolean): BenchFigure {
+  const count = quick ? 20_000 : 100_000;
+  const dir = scratchDir();
+  const journal = Journal.open(dir);
+  journal.beginTerm(1);
+  const lines: string[] = [];
+  for (let k = 0; k < count; k++) {
+    const m = message(k);
+    journal.append(1, m);
+    lines.push(JSON.stringify(m.kind === 'mesh' ? { ...m, payload: Array.from(m.payload) } : m));
+  }
+  const batch = 1000;
+  const passes = quick ? 3 : 10;
+  const oursSamples: number[] = [];
+  const baseSamples: number[] = [];
+  let checksum = 0;
+  for (let pass = 0; pass <= passes; pass++) {
+    const iterator = journal.records();
+    const oursPass = timeBatches(count / batch, batch, () => {
+      checksum += iterator.next().value?.seq ?? 0;
+    });
+    let line = 0;
+    const basePass = timeBatches(count / batch, batch, () => {
+      checksum += (JSON.parse(lines[line++]) as TradingMessage).tsNs > 0 ? 1 : 0;
+    });
+    // The first pass warms up the JIT and the page cache.
+    if (pass > 0) {
+      oursSamples.push(...oursPass);
+      baseSamples.push(...basePass);
+    }
+  }
+  closeNow(journal.close());
+  rmSync(dir, { recursive: true, force: true });
+  if (checksum === 0) throw new Error('replay read nothing');
+  return {
+    name: 'journal replay (read + decode, per record)',
+    unit: 'ns',
+    ours: summarize(oursSamples),
+    baselineName: 'JSON.parse of JSON lines in memory',
+    baseline: summarize(baseSamples),
+    goal: 'median < 2000 ns (> 500k records/s)',
+  };
+}
