@@ -1,32 +1,48 @@
 import { resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import * as control from './commands/controlCommands.ts';
+import * as journalCommand from './commands/journalCommand.ts';
+import { ControlError } from './control/controlError.ts';
 import { ConfigError, loadConfig } from './node/config.ts';
 import { checkDeployments } from './node/deployCheck.ts';
-import { runNode } from './node/runNode.ts';
+import { JournalError } from './node/journal/journalErrors.ts';
+import { runNode, type RunningNode } from './node/runNode.ts';
 import { BundleError } from './wasm/loader.ts';
 import { VenueUnavailableError } from './venues/createVenues.ts';
 
-/** Exit code for a refused input (config, bundle, arguments): nothing was started. */
+/** Exit code for a refused input (config, bundle, arguments, no node to talk to): nothing was done. */
 const EXIT_BAD_INPUT = 2;
 
 function fail(error: unknown): never {
-  if (error instanceof ConfigError || error instanceof BundleError || error instanceof VenueUnavailableError) {
-    process.stderr.write(`sequence: ${error.message}\n`);
+  const known = [ConfigError, BundleError, VenueUnavailableError, ControlError, JournalError];
+  if (known.some((k) => error instanceof k)) {
+    process.stderr.write(`sequence: ${(error as Error).message}\n`);
     process.exit(EXIT_BAD_INPUT);
   }
   throw error;
 }
+
+/** The data directory of the node a command talks to: --data-dir, else the config's. */
+function dataDirOf(argv: { config: string; 'data-dir'?: string }): string {
+  if (argv['data-dir'] !== undefined) return resolve(argv['data-dir']);
+  return loadConfig(resolve(argv.config), { checkBundles: false }).node.dataDir;
+}
+
+const nodeOptions = {
+  config: { type: 'string', default: 'Sequence.toml', describe: 'Path of the node configuration' },
+  'data-dir': { type: 'string', describe: "The node's data directory (default: the config's data_dir)" },
+} as const;
 
 await yargs(hideBin(process.argv))
   .scriptName('sequence')
   .usage('$0 <command> [options]\n\nA trading node that runs WebAssembly algorithms on Kraken, Coinbase and an embedded simulated venue.')
   .command(
     'run',
-    'Run the node: venues, algorithms, risk and the order path',
+    'Run the node: venues, algorithms, risk and the order path (a terminal UI when stdout is a terminal)',
     (y) =>
       y
-        .option('config', { type: 'string', default: 'Sequence.toml', describe: 'Path of the node configuration' })
+        .option('config', nodeOptions.config)
         .option('daemon', { type: 'boolean', default: false, describe: 'Run headless, writing one JSON object per line to stdout' })
         .option('duration', { type: 'number', describe: 'Shut down gracefully after this many seconds' })
         .check((argv) => {
@@ -37,12 +53,114 @@ await yargs(hideBin(process.argv))
       let code: number;
       try {
         const config = loadConfig(resolve(argv.config));
-        const json = argv.daemon || !process.stdout.isTTY;
-        code = await runNode(config, { format: json ? 'json' : 'text', out: process.stdout, durationS: argv.duration });
+        const headless = argv.daemon || !process.stdout.isTTY;
+        let mountUi: ((node: RunningNode) => () => void) | undefined;
+        if (!headless) {
+          const { mountUi: mount } = await import('./tui/mountUi.tsx');
+          mountUi = (node) => {
+            const ui = mount(node, { halt: node.halt, resume: node.resume, quit: () => node.shutdown('quit from the terminal UI') }, { mode: 'local' });
+            return () => ui.unmount();
+          };
+        }
+        code = await runNode(config, { output: headless ? { format: 'json', out: process.stdout } : null, durationS: argv.duration, mountUi });
       } catch (error) {
         fail(error);
       }
       process.exit(code);
+    },
+  )
+  .command(
+    'tui',
+    'Attach the terminal UI to a running node (local, or over SSH); detaching leaves the node running',
+    (y) => y.option('config', nodeOptions.config).option('data-dir', nodeOptions['data-dir']),
+    async (argv) => {
+      try {
+        await control.attachUi(dataDirOf(argv));
+      } catch (error) {
+        fail(error);
+      }
+      process.exit(0);
+    },
+  )
+  .command(
+    'status',
+    "Show a running node's role, halt state and instances",
+    (y) => y.option('config', nodeOptions.config).option('data-dir', nodeOptions['data-dir']).option('json', { type: 'boolean', default: false, describe: 'One JSON object' }),
+    async (argv) => {
+      try {
+        process.stdout.write(await control.status(dataDirOf(argv), argv.json));
+      } catch (error) {
+        fail(error);
+      }
+    },
+  )
+  .command(
+    'halt',
+    'Halt trading on a running node: new and replace orders are rejected, cancels pass',
+    (y) =>
+      y
+        .option('config', nodeOptions.config)
+        .option('data-dir', nodeOptions['data-dir'])
+        .option('reason', { type: 'string', demandOption: true, describe: 'Why (recorded in the journal)' })
+        .option('cancel-all', { type: 'boolean', default: false, describe: 'Also cancel every open order of every instance, and report each outcome' }),
+    async (argv) => {
+      try {
+        process.stdout.write(await control.halt(dataDirOf(argv), argv['cancel-all'], argv.reason));
+      } catch (error) {
+        fail(error);
+      }
+    },
+  )
+  .command(
+    'resume',
+    'Resume trading on a halted node',
+    (y) => y.option('config', nodeOptions.config).option('data-dir', nodeOptions['data-dir']).option('reason', { type: 'string', demandOption: true, describe: 'Why (recorded in the journal)' }),
+    async (argv) => {
+      try {
+        process.stdout.write(await control.resume(dataDirOf(argv), argv.reason));
+      } catch (error) {
+        fail(error);
+      }
+    },
+  )
+  .command(
+    'journal <action>',
+    "Read a node's journal: tail [-f], dump [--from N] [--json], verify, stats",
+    (y) =>
+      y
+        .positional('action', { choices: ['tail', 'dump', 'verify', 'stats'] as const, demandOption: true })
+        .option('config', nodeOptions.config)
+        .option('data-dir', nodeOptions['data-dir'])
+        .option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'tail: keep printing records as they are committed' })
+        .option('lines', { alias: 'n', type: 'number', default: 20, describe: 'tail: how many of the last records to print first' })
+        .option('from', { type: 'number', default: 1, describe: 'dump: the first sequence number' })
+        .option('json', { type: 'boolean', default: false, describe: 'One JSON object per record' }),
+    (argv) => {
+      try {
+        const dataDir = dataDirOf(argv);
+        const write = (text: string) => process.stdout.write(text);
+        switch (argv.action) {
+          case 'dump':
+            journalCommand.dump(dataDir, argv.from, argv.json, write);
+            break;
+          case 'tail': {
+            const following = journalCommand.tail(dataDir, argv.lines, argv.follow, argv.json, write);
+            if (following !== null) process.once('SIGINT', () => following.stop());
+            break;
+          }
+          case 'verify': {
+            const result = journalCommand.verify(dataDir);
+            write(result.text);
+            if (!result.ok) process.exitCode = 1;
+            break;
+          }
+          case 'stats':
+            write(journalCommand.stats(dataDir));
+            break;
+        }
+      } catch (error) {
+        fail(error);
+      }
     },
   )
   .command(
@@ -78,10 +196,10 @@ await yargs(hideBin(process.argv))
     'Validate the deployments of a config and their bundles',
     (y) =>
       y
-        .option('config', { type: 'string', default: 'Sequence.toml', describe: 'Path of the node configuration' })
+        .option('config', nodeOptions.config)
         .option('check', { type: 'boolean', default: false, describe: 'Validate the config and every bundle, print what would run, change nothing' })
         .check((argv) => {
-          if (!argv.check) throw new Error('only `sequence deploy --check` is available in this build: applying a config to a running node needs the control socket (see README.md, "Limits")');
+          if (!argv.check) throw new Error('only `sequence deploy --check` is available in this build: applying a config to a running node is not built yet (see README.md, "Limits")');
           return true;
         }),
     (argv) => {
@@ -92,7 +210,7 @@ await yargs(hideBin(process.argv))
       }
     },
   )
-  .demandCommand(1, 'Name a command: run, build or deploy (see --help)')
+  .demandCommand(1, 'Name a command: run, tui, status, halt, resume, journal, build or deploy (see --help)')
   .strict()
   .help()
   .alias('h', 'help')

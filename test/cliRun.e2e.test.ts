@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { jsonLines, sequence, startSequence } from './support/cli.ts';
+import { demoConfigIn, jsonLines, sequence, startSequence } from './support/cli.ts';
+import { tempDir } from './support/nodeHarness.ts';
 
 // The real CLI on the repository's own demo config: two sim venues, the maker and the
 // hedger, run headless for ten seconds and stopped gracefully.
@@ -11,7 +12,7 @@ beforeAll(() => {
 });
 
 describe('sequence run --daemon on the demo config', () => {
-  const run = sequence(['run', '--daemon', '--duration', '10'], { timeoutMs: 60_000 });
+  const run = sequence(['run', '--daemon', '--duration', '10', '--config', demoConfigIn(tempDir('e2e'))], { timeoutMs: 60_000 });
   const events = run.code === null ? [] : jsonLines(run.stdout);
   const ofType = (type: string) => events.filter((e) => e.type === type);
   const orders = ofType('order');
@@ -73,7 +74,7 @@ describe('sequence run --daemon on the demo config', () => {
 
 describe('signals', () => {
   it('SIGTERM runs on_shutdown, cancels, and exits 0', async () => {
-    const child = startSequence(['run', '--daemon']);
+    const child = startSequence(['run', '--daemon', '--config', demoConfigIn(tempDir('e2e'))]);
     let out = '';
     child.stdout!.on('data', (chunk) => {
       out += chunk;
@@ -89,7 +90,7 @@ describe('signals', () => {
 
 describe('output', () => {
   it('a reader that closes the pipe does not stop the node: it says so once and runs to its end', async () => {
-    const child = startSequence(['run', '--daemon', '--duration', '3']);
+    const child = startSequence(['run', '--daemon', '--duration', '3', '--config', demoConfigIn(tempDir('e2e'))]);
     let err = '';
     child.stderr!.on('data', (chunk) => {
       err += chunk;

@@ -1,5 +1,5 @@
 import type { RejectCode } from '../wasm/abi.ts';
-import { Oms, type ApplyOutcome } from './oms.ts';
+import { Oms, type ApplyOutcome, type OmsSnapshot } from './oms.ts';
 import type { TradingMessage } from './tradingMessage.ts';
 
 export interface HaltState {
@@ -14,7 +14,15 @@ export interface PauseState {
   reason: string;
 }
 
+interface CoreSnapshot {
+  version: 1;
+  oms: OmsSnapshot;
+  halt: HaltState;
+  paused: [string, PauseState][];
+}
+
 const NONE: ApplyOutcome = { kind: 'none' };
+const SNAPSHOT_VERSION = 1;
 
 /**
  * The node's whole trading state: orders and positions (the OMS), the halt, and which
@@ -48,6 +56,22 @@ export class CoreState {
       default:
         return this.oms.apply(message);
     }
+  }
+
+  /** The whole state as bytes: with the journal seq it covers, it stands for every record up to that seq. */
+  snapshot(): Uint8Array {
+    const snapshot: CoreSnapshot = { version: SNAPSHOT_VERSION, oms: this.oms.snapshot(), halt: { ...this.halt }, paused: [...this.paused] };
+    return new TextEncoder().encode(JSON.stringify(snapshot));
+  }
+
+  /** Loads a snapshot into this (fresh) state. */
+  restore(bytes: Uint8Array): void {
+    const snapshot = JSON.parse(new TextDecoder().decode(bytes)) as CoreSnapshot;
+    if (snapshot.version !== SNAPSHOT_VERSION) throw new Error(`core snapshot version ${snapshot.version}; this node reads version ${SNAPSHOT_VERSION}`);
+    this.oms.restore(snapshot.oms);
+    Object.assign(this.halt, snapshot.halt);
+    this.paused.clear();
+    for (const [label, pause] of snapshot.paused) this.paused.set(label, pause);
   }
 
   pauseCode(label: string): number {

@@ -17,6 +17,7 @@ import type { Position } from './position.ts';
 import { RateWindow } from './rateWindow.ts';
 import { checkOrder, type OrderContext } from './riskGate.ts';
 import type { TradingMessage } from './tradingMessage.ts';
+import type { NodeRoleName } from '../tui/viewModel.ts';
 
 /** One deployment as it runs: its algorithm instance, venue and symbols. */
 export interface RunningDeployment {
@@ -54,6 +55,17 @@ export interface VenueState {
   lastDataMs: number;
 }
 
+/**
+ * Where committed trading messages go before they take effect: the journal, written
+ * ahead. `append` throws when the message cannot be recorded (a fenced term, a full disk).
+ */
+export interface TradingLog {
+  append(message: TradingMessage): void;
+}
+
+/** The order path asks this before every send: false once the lease can no longer be trusted. */
+export type MaySend = () => boolean;
+
 const MAX_INTERNAL_PER_TURN = 10_000;
 const HEARTBEAT_MS = 1000;
 const MONITOR_MS = 250;
@@ -68,6 +80,9 @@ const MONITOR_MS = 250;
  */
 export class Engine {
   phase: EnginePhase = 'starting';
+  role: NodeRoleName = 'bootstrap';
+  /** While replaying (Bootstrap, Follower): the record's time, which host_now_ns returns. */
+  private replayTsNs = -1;
   readonly core = new CoreState();
   readonly mesh: MeshRouter;
   readonly deployments: RunningDeployment[] = [];
@@ -77,6 +92,8 @@ export class Engine {
   private readonly subscribers: Map<string, RunningDeployment[]>[];
   private readonly symbolIds = new Map<string, number>();
   private readonly marks: Map<string, number>[];
+  /** The venue's own latest book object per symbol (kept by reference, never copied), for the UI. */
+  private readonly books: Map<string, L2Book>[];
   private readonly tops: Map<string, Float64Array>[];
   private readonly nbbo = new Map<string, NbboFields>();
   private readonly nbboDirty = new Set<string>();
@@ -105,17 +122,20 @@ export class Engine {
     bundles: Map<string, LoadedBundle>,
     private readonly sink: EventSink,
     private readonly clockNs: () => number,
+    private readonly log: TradingLog,
+    private readonly maySend: MaySend = () => true,
   ) {
     this.venues = venues;
     this.subscribers = venues.map(() => new Map());
     this.marks = venues.map(() => new Map());
+    this.books = venues.map(() => new Map());
     this.tops = venues.map(() => new Map());
     this.venueStates = venues.map(() => ({ status: 'online', lastDataMs: 0 }));
     this.monitor = new HaltMonitor(config.haltTriggers);
     const allSymbols = [...new Set(config.deployments.flatMap((d) => d.symbols))].sort();
     allSymbols.forEach((s, i) => this.symbolIds.set(s, i));
     const host: InstanceHost = {
-      nowNs: () => this.clockNs(),
+      nowNs: () => (this.replayTsNs >= 0 ? this.replayTsNs : this.clockNs()),
       log: (instance, level, line) => this.sink.emit({ type: 'log', label: instance.label, level, line }),
       aborted: (instance, reason) => this.onAborted(instance, reason),
     };
@@ -167,17 +187,84 @@ export class Engine {
     return this.core.halt.halted;
   }
 
-  /** Hands each instance its params and role, then starts the venues; books flow after this resolves. */
-  async start(): Promise<void> {
+  /** Hands each instance its params and tells it the node is bootstrapping. */
+  prepare(): void {
     for (const d of this.deployments) {
       d.algo.init(paramsText(d.config.params));
       d.algo.onNodeStatus(NodeRole.Bootstrap);
-      d.algo.onNodeStatus(NodeRole.Leader);
       this.sink.emit({ type: 'instance', label: d.label, venue: d.venue.name, status: d.algo.status, exports: d.algo.bundle.abiExports });
     }
+  }
+
+  /** A single node with nothing to replay: prepare and lead at once (tests, and the first run on a new data directory). */
+  async start(term: number): Promise<void> {
+    this.prepare();
+    await this.lead(term);
+  }
+
+  /**
+   * Applies one journaled message as Bootstrap or Follower: the state changes exactly as
+   * it did live, and the algorithms get the same callbacks (fills, rejects, messages,
+   * kill switch) with host_now_ns at the record's time, but whatever they answer is
+   * discarded: only a Leader acts.
+   */
+  replay(message: TradingMessage): void {
+    this.replayTsNs = message.tsNs;
+    try {
+      const outcome = this.core.apply(message);
+      this.sink.trading(message);
+      this.replayCallbacks(message, outcome);
+    } finally {
+      this.replayTsNs = -1;
+    }
+  }
+
+  private replayCallbacks(message: TradingMessage, outcome: ApplyOutcome): void {
+    if (outcome.kind === 'fill') {
+      const d = this.byLabel.get(outcome.order.label);
+      if (d === undefined || !d.algo.running) return;
+      writeFill(d.algo.mem, d.algo.fillPtr, outcome.order.algoOrderId, outcome.px1e9, outcome.qty1e8, outcome.order.side, outcome.tsNs);
+      this.writeStateFor(d, outcome.order.symbol);
+      d.algo.onFill();
+    } else if (outcome.kind === 'reject' || message.kind === 'nodeReject') {
+      const label = outcome.kind === 'reject' ? outcome.order.label : (message as { label: string }).label;
+      const id = outcome.kind === 'reject' ? outcome.order.algoOrderId : (message as { algoOrderId: number }).algoOrderId;
+      const code = outcome.kind === 'reject' ? outcome.code : (message as { code: number }).code;
+      const d = this.byLabel.get(label);
+      if (d === undefined || !d.algo.running) return;
+      writeReject(d.algo.mem, d.algo.rejectPtr, id % 4294967296, Math.floor(id / 4294967296), code);
+      d.algo.onReject();
+    } else if (message.kind === 'mesh') {
+      const d = this.byLabel.get(message.to);
+      if (d === undefined || !d.algo.running) return;
+      this.writeStateFor(d, d.primarySymbol);
+      d.algo.onMessage(message.from, message.payload, message.payload.length);
+    } else if (message.kind === 'halt' || message.kind === 'resume') {
+      for (const d of this.deployments) {
+        if (!d.algo.running || !d.algo.has.killSwitch) continue;
+        this.writeStateFor(d, d.primarySymbol);
+        d.algo.onKillSwitch(message.kind === 'halt');
+      }
+    }
+  }
+
+  /** Standby: the algorithms learn they follow; the node applies what the Leader journals and sends nothing. */
+  follow(): void {
+    this.role = 'follower';
+    for (const d of this.deployments) d.algo.onNodeStatus(NodeRole.Follower);
+  }
+
+  /**
+   * Becomes the Leader: reconciles the journal's open orders with the venues before any
+   * algorithm may trade, then starts market data and the timers.
+   */
+  async lead(term: number): Promise<void> {
+    this.role = 'leader';
+    this.commit({ kind: 'role', tsNs: this.clockNs(), nodeId: this.config.node.id, role: 'leader', term });
+    this.stateFields.nodeRole = NodeRole.Leader;
+    for (const d of this.deployments) d.algo.onNodeStatus(NodeRole.Leader);
     // The day's loss baseline is the PnL at start, not at the first periodic check.
     for (const d of this.deployments) this.checkDailyLoss(d, Date.now());
-    this.phase = 'trading';
     for (let i = 0; i < this.venues.length; i++) {
       const venueIndex = i;
       await this.venues[i].start({
@@ -186,14 +273,55 @@ export class Engine {
         onStatus: (status) => this.onVenueStatus(venueIndex, status),
       });
     }
+    await this.reconcile();
+    this.phase = 'trading';
     this.timers.push(setInterval(() => this.onHeartbeat(), HEARTBEAT_MS));
     this.timers.push(setInterval(() => this.checkHealth(), MONITOR_MS));
+  }
+
+  /**
+   * This node may no longer act as Leader (its lease ran out, or the journal fenced its
+   * term): from this call on nothing is sent, not even cancels (the new Leader owns the
+   * orders now), and market data and timers stop.
+   */
+  async stepDown(reason: string): Promise<void> {
+    if (this.role !== 'leader') return;
+    this.role = 'follower';
+    this.stateFields.nodeRole = NodeRole.Follower;
+    this.phase = 'stopped';
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    this.sink.emit({ type: 'step_down', reason });
+    for (const venue of this.venues) await venue.stop();
+  }
+
+  /**
+   * Orders the journal says are open but the venue does not have were lost with the
+   * previous process (or filled or cancelled while nobody listened): they are closed here,
+   * through the journal, so no intent is ever sent twice and the state matches the venue.
+   */
+  private async reconcile(): Promise<void> {
+    for (let i = 0; i < this.venues.length; i++) {
+      const venue = this.venues[i];
+      const open = new Set(await venue.openOrders());
+      for (const order of [...this.oms.allLiveOrders()]) {
+        if (order.venue !== venue.name || open.has(order.clientOrderId)) continue;
+        this.commit({ kind: 'canceled', clientOrderId: order.clientOrderId, reason: 'not open at the venue when this node became leader', tsNs: this.clockNs() });
+      }
+      const known = new Set([...this.oms.allLiveOrders()].map((o) => o.clientOrderId));
+      for (const id of open) if (!known.has(id)) this.sink.emit({ type: 'unknown_venue_order', venue: venue.name, id });
+    }
   }
 
   /** The mark price (mid) of a symbol on a venue, px_1e9; 0 before its first book. */
   mark(venueName: string, symbol: string): number {
     const i = this.venues.findIndex((v) => v.name === venueName);
     return i < 0 ? 0 : (this.marks[i].get(symbol) ?? 0);
+  }
+
+  /** The latest book of a symbol on a venue (the venue's own object: read it, do not keep it). */
+  book(venueIndex: number, symbol: string): L2Book | undefined {
+    return this.books[venueIndex].get(symbol);
   }
 
   deployment(label: string): RunningDeployment | undefined {
@@ -215,7 +343,9 @@ export class Engine {
     const alreadyHalted = this.halted;
     if (!alreadyHalted) {
       this.commit({ kind: 'halt', tsNs: this.clockNs(), by, reason, cancelAll });
-      this.tellKillSwitch(true);
+      // A halt can come from inside the order path (an automatic trigger) while an
+      // instance's actions are being read: its callbacks wait until that turn is over.
+      queueMicrotask(() => this.tellKillSwitch(true));
     }
     let cancels: CancelOutcome[] = [];
     if (cancelAll) {
@@ -268,6 +398,7 @@ export class Engine {
     if (!book.valid || this.phase !== 'trading') return;
     this.venueStates[venueIndex].lastDataMs = Date.now();
     this.marks[venueIndex].set(book.symbol, book.mid());
+    if (!this.books[venueIndex].has(book.symbol)) this.books[venueIndex].set(book.symbol, book);
     this.updateTop(venueIndex, book);
     const subs = this.subscribers[venueIndex].get(book.symbol);
     if (subs === undefined) return;
@@ -418,6 +549,7 @@ export class Engine {
   }
 
   private processActions(d: RunningDeployment, symbol: string): void {
+    if (this.role !== 'leader') return;
     const a = d.algo.actions;
     for (let i = 0; i < a.count; i++) {
       if (a.isCancel[i] === 1) {
@@ -443,6 +575,7 @@ export class Engine {
       if (replacing !== undefined && !replacing.cancelRequested && replacing.side === side && replacing.px1e9 === px1e9 && replacing.qty1e8 === qty1e8 && replacing.orderType === orderType) {
         continue;
       }
+      if (!this.maySend()) this.autoHalt('lease', 'the lease could not be confirmed in time; this node must not send');
       const nowMs = Date.now();
       const c = this.orderContext;
       c.limits = d.config.risk;
@@ -467,7 +600,7 @@ export class Engine {
   private sendOrder(d: RunningDeployment, symbol: string, algoOrderId: number, side: Side, px1e9: number, qty1e8: number, orderType: OrderType, replacing: Order | undefined): void {
     const clientOrderId = `${d.label}.${algoOrderId}.${this.oms.requests + 1}`;
     if (replacing !== undefined && !replacing.cancelRequested) this.requestCancel(replacing);
-    this.commit({
+    const recorded = this.commit({
       kind: 'order',
       tsNs: this.clockNs(),
       label: d.label,
@@ -481,13 +614,14 @@ export class Engine {
       orderType,
       replaces: replacing?.clientOrderId ?? '',
     });
+    if (recorded === null) return;
     const request: OrderRequest = { clientOrderId, symbol, side, px1e9, qty1e8, type: orderType };
     d.venue.place(request);
   }
 
   private requestCancel(order: Order): void {
-    if (order.cancelRequested) return;
-    this.commit({ kind: 'cancelRequest', tsNs: this.clockNs(), clientOrderId: order.clientOrderId });
+    if (order.cancelRequested || this.role !== 'leader') return;
+    if (this.commit({ kind: 'cancelRequest', tsNs: this.clockNs(), clientOrderId: order.clientOrderId }) === null) return;
     const d = this.byLabel.get(order.label);
     d?.venue.cancel(order.clientOrderId, order.symbol);
   }
@@ -508,7 +642,8 @@ export class Engine {
   // ---- venue order events ------------------------------------------------------------
 
   private onOrderEvent(event: VenueOrderEvent): void {
-    const outcome = this.commit(event);
+    // A venue event is applied even when the journal refuses it (it happened): never null.
+    const outcome = this.commit(event) as ApplyOutcome;
     this.settleCancels(event, outcome);
     if (outcome.kind === 'fill') {
       const d = this.byLabel.get(outcome.order.label);
@@ -552,17 +687,51 @@ export class Engine {
 
   // ---- the single state transition ---------------------------------------------------
 
-  /** Applies one trading message to the core state and reports it. The journal's write-ahead append joins here. */
-  private commit(message: TradingMessage): ApplyOutcome {
+  /**
+   * The single state transition, written ahead: the message is journaled, then applied
+   * and reported. Returns null when it could not be journaled; the caller must then not
+   * act on it (an order that is not journaled is never sent).
+   */
+  private commit(message: TradingMessage): ApplyOutcome | null {
+    try {
+      this.log.append(message);
+    } catch (error) {
+      return this.onJournalFailure(message, error);
+    }
     const outcome = this.core.apply(message);
     this.sink.trading(message);
     return outcome;
   }
 
+  /**
+   * A message the journal refused. Trading stops at once: the halt is applied in memory
+   * (it cannot be journaled either) and the runner decides what follows from the error
+   * (a fenced term demotes this node). A venue event is still applied, since it happened.
+   */
+  private onJournalFailure(message: TradingMessage, error: unknown): ApplyOutcome | null {
+    const reason = `the journal refused a ${message.kind} record: ${(error as Error).message}`;
+    if (!this.halted) {
+      const halt: TradingMessage = { kind: 'halt', tsNs: this.clockNs(), by: 'auto:journal', reason, cancelAll: false };
+      this.core.apply(halt);
+      this.sink.trading(halt);
+    }
+    this.sink.emit({ type: 'journal_failure', reason });
+    this.journalFailed?.(error);
+    if (!isVenueEvent(message)) return null;
+    const outcome = this.core.apply(message);
+    this.sink.trading(message);
+    return outcome;
+  }
+
+  /** Set by the runner: told when the journal refuses a record. */
+  journalFailed: ((error: unknown) => void) | null = null;
+
   // ---- follow-ups: node rejects and mesh messages -----------------------------------
 
+  /** A delivered mesh message is a trading message too: journaled, so a replay delivers the same ones. */
   private deliverMessage(delivery: MeshDelivery): void {
     const d = this.byLabel.get(delivery.to) as RunningDeployment;
+    this.commit({ kind: 'mesh', tsNs: this.clockNs(), from: delivery.from, to: delivery.to, payload: delivery.payload.slice(0, delivery.length) });
     this.writeStateFor(d, d.primarySymbol);
     if (d.algo.onMessage(delivery.from, delivery.payload, delivery.length)) this.processActions(d, d.primarySymbol);
     this.mesh.collect(d);
@@ -634,6 +803,10 @@ export class Engine {
     }
     return n;
   }
+}
+
+function isVenueEvent(m: TradingMessage): m is VenueOrderEvent {
+  return m.kind === 'ack' || m.kind === 'fill' || m.kind === 'reject' || m.kind === 'canceled' || m.kind === 'cancelReject';
 }
 
 /** An operator action that cannot be done in the node's current state. */

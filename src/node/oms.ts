@@ -1,6 +1,6 @@
 import { OrderStatus, type OrderType } from '../wasm/abi.ts';
 import type { Side } from '../venues/venue.ts';
-import { Position } from './position.ts';
+import { Position, type PositionSnapshot } from './position.ts';
 import type { TradingMessage } from './tradingMessage.ts';
 
 /** One order as the OMS knows it. */
@@ -29,6 +29,17 @@ export type ApplyOutcome =
   | { kind: 'reject'; order: Order; code: number; reason: string }
   | { kind: 'dead'; order: Order }
   | { kind: 'anomaly'; reason: string };
+
+/** Everything the OMS holds, as plain data (order fill ids as arrays). */
+export interface OmsSnapshot {
+  requestCount: number;
+  anomalies: number;
+  live: (Omit<Order, 'fillIds'> & { fillIds: string[] })[];
+  recentDead: (Omit<Order, 'fillIds'> & { fillIds: string[] })[];
+  /** [label, algorithm order id, client order id] of each algorithm id's newest live order. */
+  byAlgoId: [string, number, string][];
+  positions: [string, PositionSnapshot][];
+}
 
 const NONE: ApplyOutcome = { kind: 'none' };
 const RECENT_DEAD_LIMIT = 4096;
@@ -94,6 +105,49 @@ export class Oms {
       }
       default:
         return NONE;
+    }
+  }
+
+  snapshot(): OmsSnapshot {
+    const plain = (o: Order) => ({ ...o, fillIds: [...o.fillIds] });
+    const byAlgoId: [string, number, string][] = [];
+    for (const [label, ids] of this.byAlgoId) for (const [id, order] of ids) byAlgoId.push([label, id, order.clientOrderId]);
+    return {
+      requestCount: this.requestCount,
+      anomalies: this.anomalies,
+      live: [...this.live.values()].map(plain),
+      recentDead: [...this.recentDead.values()].map(plain),
+      byAlgoId,
+      positions: [...this.positions].map(([key, p]) => [key, p.snapshot()]),
+    };
+  }
+
+  /** Replaces this OMS's state with a snapshot's (on a fresh OMS, at Bootstrap). */
+  restore(s: OmsSnapshot): void {
+    this.requestCount = s.requestCount;
+    this.anomalies = s.anomalies;
+    this.live.clear();
+    this.recentDead.clear();
+    this.byAlgoId.clear();
+    this.liveByLabel.clear();
+    for (const o of s.live) {
+      const order: Order = { ...o, fillIds: new Set(o.fillIds) };
+      this.live.set(order.clientOrderId, order);
+      const list = this.liveByLabel.get(order.label) ?? [];
+      list.push(order);
+      this.liveByLabel.set(order.label, list);
+    }
+    for (const o of s.recentDead) this.recentDead.set(o.clientOrderId, { ...o, fillIds: new Set(o.fillIds) });
+    for (const [label, id, clientOrderId] of s.byAlgoId) {
+      const order = this.live.get(clientOrderId);
+      if (order === undefined) continue;
+      const ids = this.byAlgoId.get(label) ?? new Map<number, Order>();
+      ids.set(id, order);
+      this.byAlgoId.set(label, ids);
+    }
+    for (const [key, p] of s.positions) {
+      const [label, symbol] = key.split('\u0000');
+      this.position(label, symbol).restore(p);
     }
   }
 

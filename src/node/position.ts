@@ -8,6 +8,15 @@ import type { Side } from '../venues/venue.ts';
 
 const SCALE_1E8 = 100_000_000n;
 
+/** A position's exact state, for core snapshots (BigInts as decimal strings). */
+export interface PositionSnapshot {
+  qty1e8: number;
+  fillCount: number;
+  fees1e9: number;
+  cost: string;
+  realizedGross: string;
+}
+
 export class Position {
   /** Signed: + long, - short. */
   qty1e8 = 0;
@@ -55,5 +64,17 @@ export class Position {
   unrealizedPnl1e9(mark1e9: number): number {
     if (this.qty1e8 === 0 || mark1e9 <= 0) return 0;
     return Number((BigInt(mark1e9) * BigInt(this.qty1e8) - this.cost) / SCALE_1E8);
+  }
+
+  snapshot(): PositionSnapshot {
+    return { qty1e8: this.qty1e8, fillCount: this.fillCount, fees1e9: this.fees1e9, cost: this.cost.toString(), realizedGross: this.realizedGross.toString() };
+  }
+
+  restore(s: PositionSnapshot): void {
+    this.qty1e8 = s.qty1e8;
+    this.fillCount = s.fillCount;
+    this.fees1e9 = s.fees1e9;
+    this.cost = BigInt(s.cost);
+    this.realizedGross = BigInt(s.realizedGross);
   }
 }

@@ -1,65 +1,231 @@
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
+import { ControlServer } from '../control/controlServer.ts';
+import type { ViewModel } from '../tui/viewModel.ts';
 import { loadBundle, type LoadedBundle } from '../wasm/loader.ts';
 import { createVenues } from '../venues/createVenues.ts';
 import { SimVenue } from '../venues/sim/simVenue.ts';
-import type { NodeConfig } from './configTypes.ts';
-import { Engine, type ShutdownReport } from './engine.ts';
-import { EventWriter, type EventFormat } from './eventWriter.ts';
-import { statusEvent } from './statusEvent.ts';
 import { wallClockNs } from './clock.ts';
+import type { NodeConfig } from './configTypes.ts';
+import { Engine } from './engine.ts';
+import { EventWriter, type EventFormat } from './eventWriter.ts';
+import { Journal } from './journal/journal.ts';
+import { FencedError } from './journal/journalErrors.ts';
+import { LeaseFile } from './lease/leaseFile.ts';
+import { LeaseKeeper } from './lease/leaseKeeper.ts';
+import type { EventSink, NodeEvent } from './nodeEvent.ts';
+import { nodeControlHandler } from './nodeControl.ts';
+import { statusEvent } from './statusEvent.ts';
+import type { TradingMessage } from './tradingMessage.ts';
+import { ViewPublisher } from './viewPublisher.ts';
 
 export interface RunOptions {
-  format: EventFormat;
-  out: Writable;
+  /** Where events go as text or JSON lines; null when a UI owns the terminal. */
+  output: { format: EventFormat; out: Writable } | null;
   /** Stop by itself after this many seconds (graceful shutdown), or run until a signal. */
   durationS?: number;
+  /** Mounts the terminal UI on the node's snapshots; returns a function that unmounts it. */
+  mountUi?: (node: RunningNode) => () => void;
+}
+
+/** What a UI mounted in this process needs from the running node. */
+export interface RunningNode {
+  subscribe(onSnapshot: (vm: ViewModel) => void): () => void;
+  halt(cancelAll: boolean): void;
+  resume(): void;
+  shutdown(reason: string): void;
 }
 
 /** Exit codes of `sequence run`. */
-export const ExitCode = { Ok: 0, Failed: 1, ShutdownTimedOut: 3 } as const;
+export const ExitCode = { Ok: 0, Failed: 1, ShutdownTimedOut: 3, SteppedDown: 4 } as const;
+
+const SNAPSHOT_HZ = 30;
+const FLUSH_MS = 100;
+/** Records between core snapshots: Bootstrap restores the latest and replays only what follows. */
+export const SNAPSHOT_EVERY_RECORDS = 50_000;
+const BOOTSTRAP_PROGRESS_EVERY = 5_000;
 
 /**
- * Runs a node until SIGINT, SIGTERM or the requested duration, then shuts it down
- * gracefully (on_shutdown, cancels, wait for the venues' confirmations). Resolves with the
- * process exit code.
+ * Runs a node through its lifecycle: Bootstrap (replay the journal), then Leader (holds
+ * the lease, trades) or Follower (tails the Leader's journal until it can take over).
+ * Stops on SIGINT, SIGTERM, the requested duration or an operator's shutdown, gracefully;
+ * a Leader that loses its lease or is fenced steps down at once and exits (code 4) so that,
+ * restarted, it comes back as a Follower. Resolves with the process exit code.
  */
 export async function runNode(config: NodeConfig, options: RunOptions): Promise<number> {
-  mkdirSync(config.node.dataDir, { recursive: true });
-  const writer = new EventWriter(options.out, options.format);
+  const dataDir = config.node.dataDir;
+  mkdirSync(dataDir, { recursive: true });
+  const writer = options.output === null ? null : new EventWriter(options.output.out, options.output.format);
+  const journal = Journal.open(dataDir);
   const bundles = new Map<string, LoadedBundle>();
   for (const d of config.deployments) bundles.set(d.label, loadBundle(d.bundle, { memoryMaxMib: d.memoryMaxMib, callbackDeadlineMs: d.callbackDeadlineMs }));
   const venues = createVenues(config);
-  const engine = new Engine(config, venues, bundles, writer, wallClockNs);
-  writer.emit({
+
+  let term = 0;
+  let bootstrap: { done: number; total: number } | null = null;
+  let publisher: ViewPublisher | null = null;
+  const sink: EventSink = {
+    emit: (event: NodeEvent) => {
+      writer?.emit(event);
+      publisher?.emit(event);
+    },
+    trading: (message: TradingMessage) => {
+      writer?.trading(message);
+      publisher?.trading(message);
+    },
+  };
+  const keeper = new LeaseKeeper(new LeaseFile(dataDir, config.node.id, { lastKnownTerm: journal.currentTerm }), {
+    onLeader: (t) => void becomeLeader(t),
+    onLost: (reason) => void stepDown(`lease lost: ${reason}`),
+    onCorrupt: (detail) => sink.emit({ type: 'lease_corrupt', detail }),
+    onError: (error) => sink.emit({ type: 'lease_error', error: (error as Error).message }),
+  });
+  const engine = new Engine(config, venues, bundles, sink, wallClockNs, { append: (m) => journal.append(term, m) }, () => keeper.checkValid());
+  publisher = new ViewPublisher(engine, () => ({
+    role: engine.role,
+    leaseHolder: readLeaseHolder(keeper),
+    term: journal.currentTerm,
+    journalSeq: journal.lastSeq,
+    bootstrap,
+  }));
+
+  let stop: (reason: string) => void = () => {};
+  let exitCode: number = ExitCode.Ok;
+  const stopped = new Promise<string>((resolve) => (stop = resolve));
+  engine.journalFailed = (error) => {
+    if (error instanceof FencedError) void stepDown(`fenced: ${error.message}`);
+  };
+
+  sink.emit({
     type: 'start',
     node: config.node.id,
     config: config.file,
+    data_dir: dataDir,
     pid: process.pid,
     venues: venues.map((v) => ({ name: v.name, kind: v.kind, symbols: v.symbols })),
     deployments: config.deployments.map((d) => ({ label: d.label, venue: d.venue, symbols: d.symbols, bundle: d.bundle })),
   });
-  await engine.start();
-  const statusTimer = setInterval(() => writer.emit(statusEvent(engine)), config.node.statusIntervalMs);
 
-  const stopReason = await new Promise<string>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => resolve(signal);
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    if (options.durationS !== undefined) setTimeout(() => resolve('duration'), options.durationS * 1000);
+  // ---- Bootstrap: the journal, through the same apply and the algorithms' callbacks.
+  engine.prepare();
+  let applied = 0;
+  const snapshot = journal.latestSnapshot();
+  if (snapshot !== undefined) {
+    engine.core.restore(snapshot.bytes);
+    applied = snapshot.seq;
+  }
+  const total = journal.lastSeq;
+  bootstrap = { done: applied, total };
+  sink.emit({ type: 'bootstrap', done: applied, total, from_snapshot: snapshot?.seq ?? 0 });
+  for (const record of journal.records(applied + 1)) {
+    if (record.seq > total) break;
+    engine.replay(record.message);
+    applied = record.seq;
+    bootstrap.done = applied;
+    if (applied % BOOTSTRAP_PROGRESS_EVERY === 0) sink.emit({ type: 'bootstrap', done: applied, total });
+  }
+  bootstrap = null;
+  sink.emit({ type: 'bootstrap_done', records: total });
+
+  // ---- Follower until the lease is ours.
+  let tail: { stop(): void } | null = null;
+  const catchUp = () => {
+    for (const record of journal.records(applied + 1)) {
+      engine.replay(record.message);
+      applied = record.seq;
+    }
+  };
+  async function becomeLeader(leaseTerm: number): Promise<void> {
+    tail?.stop();
+    tail = null;
+    catchUp();
+    term = leaseTerm;
+    journal.beginTerm(term);
+    sink.emit({ type: 'role', role: 'leader', term });
+    await engine.lead(term);
+  }
+  async function stepDown(reason: string): Promise<void> {
+    if (engine.role !== 'leader') return;
+    await engine.stepDown(reason);
+    exitCode = ExitCode.SteppedDown;
+    stop('stepped down');
+  }
+
+  keeper.start();
+  if (keeper.role !== 'leader') {
+    engine.follow();
+    sink.emit({ type: 'role', role: 'follower', leader: readLeaseHolder(keeper) });
+    tail = journal.tail(applied + 1, (record) => {
+      engine.replay(record.message);
+      applied = record.seq;
+    }, (error) => {
+      sink.emit({ type: 'tail_failed', error: (error as Error).message });
+      stop('the journal could not be followed');
+    });
+  }
+
+  // ---- Running: status, snapshots for the UI and the control socket, durability.
+  const subscribers = new Set<(vm: ViewModel) => void>();
+  const control = await ControlServer.listen(join(dataDir, 'control.sock'), nodeControlHandler(engine, () => ({ ...statusEvent(engine), node: config.node.id, role: engine.role, term: journal.currentTerm, journal_seq: journal.lastSeq, pid: process.pid }), (reason) => stop(reason)));
+  const timers = [
+    setInterval(() => sink.emit(statusEvent(engine)), config.node.statusIntervalMs),
+    setInterval(() => {
+      if (subscribers.size === 0 && control.clientCount === 0) return;
+      const vm = (publisher as ViewPublisher).snapshot();
+      for (const s of subscribers) s(vm);
+      control.publish(vm);
+    }, 1000 / SNAPSHOT_HZ),
+    setInterval(() => void journal.flushToDisk(), FLUSH_MS),
+    setInterval(() => {
+      if (engine.role === 'leader' && journal.lastSeq - (journal.latestSnapshot()?.seq ?? 0) >= SNAPSHOT_EVERY_RECORDS) {
+        journal.putSnapshot(journal.lastSeq, engine.core.snapshot());
+      }
+    }, 10_000),
+  ];
+  const unmountUi = options.mountUi?.({
+    subscribe: (onSnapshot) => {
+      subscribers.add(onSnapshot);
+      return () => subscribers.delete(onSnapshot);
+    },
+    halt: (cancelAll) => void engine.halt(`operator:${process.env.USER ?? 'tui'}`, 'kill switch pressed in the terminal UI', cancelAll),
+    resume: () => engine.resume(`operator:${process.env.USER ?? 'tui'}`, 'resumed from the terminal UI'),
+    shutdown: (reason) => stop(reason),
   });
-  clearInterval(statusTimer);
-  writer.emit({ type: 'shutdown_begin', reason: stopReason });
-  const report: ShutdownReport = await engine.shutdown();
-  writer.emit(statusEvent(engine));
-  writer.emit({
+
+  const onSignal = (signal: NodeJS.Signals) => stop(signal);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  if (options.durationS !== undefined) timers.push(setTimeout(() => stop('duration'), options.durationS * 1000));
+  const stopReason = await stopped;
+  for (const timer of timers) clearInterval(timer);
+
+  sink.emit({ type: 'shutdown_begin', reason: stopReason });
+  tail?.stop();
+  const report = engine.role === 'leader' ? await engine.shutdown() : { openOrders: engine.oms.liveCount, timedOut: false };
+  if (keeper.role === 'leader' && exitCode !== ExitCode.SteppedDown) keeper.releaseAndStop();
+  else keeper.stop();
+  sink.emit(statusEvent(engine));
+  sink.emit({
     type: 'shutdown',
     reason: stopReason,
+    role: engine.role,
     open_orders: report.openOrders,
     timed_out: report.timedOut,
+    journal_seq: journal.lastSeq,
     sim_open_orders: Object.fromEntries(venues.filter((v) => v instanceof SimVenue).map((v) => [v.name, (v as SimVenue).openUserOrders()])),
   });
-  writer.flush();
-  await writer.drained();
-  return report.timedOut ? ExitCode.ShutdownTimedOut : ExitCode.Ok;
+  await control.close();
+  unmountUi?.();
+  await journal.flushToDisk();
+  await journal.close();
+  writer?.flush();
+  await writer?.drained();
+  if (report.timedOut) return ExitCode.ShutdownTimedOut;
+  return exitCode;
+}
+
+function readLeaseHolder(keeper: LeaseKeeper): string {
+  const lease = keeper.lease.read();
+  return lease.state === 'ok' ? lease.leader : '';
 }

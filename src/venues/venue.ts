@@ -74,5 +74,7 @@ export interface Venue {
   place(request: OrderRequest): void;
   /** Requests a cancel; the outcome arrives later as `canceled` or `cancelReject`. */
   cancel(clientOrderId: string, symbol: string): void;
+  /** Client order ids of this node's orders open at the venue now, for reconciliation. */
+  openOrders(): Promise<string[]>;
   stop(): Promise<void>;
 }

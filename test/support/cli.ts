@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -26,4 +27,17 @@ export function jsonLines(stdout: string): Record<string, any>[] {
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l));
+}
+
+/**
+ * The repository's demo config, copied into `dir` with its bundles pointing back at the
+ * repository and its data directory inside `dir`, so each test runs its own node.
+ */
+export function demoConfigIn(dir: string, edit: (toml: string) => string = (t) => t): string {
+  const toml = readFileSync(join(ROOT, 'Sequence.toml'), 'utf8')
+    .replace(/^data_dir = .*$/m, `data_dir = "${join(dir, 'data')}"`)
+    .replace(/bundle = "algos\//g, `bundle = "${join(ROOT, 'algos')}/`);
+  const file = join(dir, 'Sequence.toml');
+  writeFileSync(file, edit(toml));
+  return file;
 }

@@ -9,6 +9,7 @@ import type { TradingMessage } from '../../src/node/tradingMessage.ts';
 import { FairPriceBook } from '../../src/venues/sim/fairPrice.ts';
 import { SimVenue } from '../../src/venues/sim/simVenue.ts';
 import { loadBundle, type LoadedBundle } from '../../src/wasm/loader.ts';
+import { Journal } from '../../src/node/journal/journal.ts';
 
 /** Collects what the engine reports, for assertions. */
 export class RecordingSink implements EventSink {
@@ -43,9 +44,13 @@ export class EngineHarness {
   readonly sink = new RecordingSink();
   readonly venues: SimVenue[];
   readonly engine: Engine;
+  /** A real journal in the config's data directory, written ahead by the engine. */
+  readonly journal: Journal;
   nowNs = 1_700_000_000_000_000_000;
 
   constructor(readonly config: NodeConfig) {
+    this.journal = Journal.open(config.node.dataDir);
+    this.journal.beginTerm(this.journal.currentTerm + 1);
     const fair = new FairPriceBook(config.node.seed);
     this.venues = config.venues.map((v) => {
       if (v.kind !== 'sim') throw new Error('the harness runs sim venues only');
@@ -53,7 +58,8 @@ export class EngineHarness {
     });
     const bundles = new Map<string, LoadedBundle>();
     for (const d of config.deployments) bundles.set(d.label, loadBundle(d.bundle, { memoryMaxMib: d.memoryMaxMib, callbackDeadlineMs: d.callbackDeadlineMs }));
-    this.engine = new Engine(config, this.venues, bundles, this.sink, () => this.nowNs);
+    const term = this.journal.currentTerm;
+    this.engine = new Engine(config, this.venues, bundles, this.sink, () => this.nowNs, { append: (m) => this.journal.append(term, m) });
   }
 
   static fromToml(toml: string, dir: string): EngineHarness {
@@ -63,7 +69,7 @@ export class EngineHarness {
   }
 
   async start(): Promise<void> {
-    await this.engine.start();
+    await this.engine.start(this.journal.currentTerm);
   }
 
   /** Advances every venue by `count` ticks of 50 ms, letting queued venue events flow between ticks. */

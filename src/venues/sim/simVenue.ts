@@ -303,6 +303,10 @@ export class SimVenue implements Venue {
     this.feedPaused = paused;
   }
 
+  async openOrders(): Promise<string[]> {
+    return [...this.liveByClientId.keys()];
+  }
+
   /** Resting user orders across all symbols. */
   openUserOrders(): number {
     return this.liveByClientId.size;

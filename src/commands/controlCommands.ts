@@ -1,0 +1,87 @@
+import { join } from 'node:path';
+import { userInfo } from 'node:os';
+import { ControlClient } from '../control/controlClient.ts';
+import type { ViewModel } from '../tui/viewModel.ts';
+
+// The commands that talk to a running node through its control socket
+// (<data_dir>/control.sock): status, halt, resume and the attached UI.
+
+export function socketPath(dataDir: string): string {
+  return join(dataDir, 'control.sock');
+}
+
+/** Who the node records for an operator action: the OS user running the command. */
+export function operator(): string {
+  return userInfo().username;
+}
+
+async function withClient<T>(dataDir: string, work: (client: ControlClient) => Promise<T>): Promise<T> {
+  const client = await ControlClient.connect(socketPath(dataDir));
+  try {
+    return await work(client);
+  } finally {
+    client.close();
+  }
+}
+
+export async function status(dataDir: string, json: boolean): Promise<string> {
+  const result = (await withClient(dataDir, (c) => c.request('status'))) as Record<string, any>;
+  if (json) return JSON.stringify(result) + '\n';
+  let out = `node ${result.node} role ${result.role} term ${result.term} journal seq ${result.journal_seq} phase ${result.phase}\n`;
+  out += result.halted ? `HALTED by ${result.halt_by}: ${result.halt_reason}\n` : 'trading (not halted)\n';
+  for (const i of result.instances ?? []) {
+    const s = i.symbols?.[0] ?? {};
+    out += `  ${String(i.label).padEnd(12)} ${String(i.venue).padEnd(10)} ${String(i.status).padEnd(8)} pos ${s.position} rpnl ${s.realized_pnl} upnl ${s.unrealized_pnl} open ${i.open_orders}${i.reason ? `  (${i.reason})` : ''}\n`;
+  }
+  return out;
+}
+
+export async function halt(dataDir: string, cancelAll: boolean, reason: string): Promise<string> {
+  const report = (await withClient(dataDir, (c) => c.request('halt', { cancelAll, reason, by: operator() }))) as {
+    alreadyHalted: boolean;
+    cancels: { clientOrderId: string; label: string; venue: string; outcome: string; reason: string }[];
+  };
+  let out = report.alreadyHalted ? 'trading was already halted\n' : 'trading halted\n';
+  if (cancelAll) {
+    out += `${report.cancels.length} open order(s) cancelled:\n`;
+    for (const c of report.cancels) out += `  ${c.clientOrderId} (${c.label} on ${c.venue}): ${c.outcome}${c.reason ? ` ${c.reason}` : ''}\n`;
+  }
+  return out;
+}
+
+export async function resume(dataDir: string, reason: string): Promise<string> {
+  await withClient(dataDir, (c) => c.request('resume', { reason, by: operator() }));
+  return 'trading resumed\n';
+}
+
+/** `sequence tui`: the same UI as `run`, attached to a running node; detaching leaves it running. */
+export async function attachUi(dataDir: string): Promise<void> {
+  const { mountUi } = await import('../tui/mountUi.tsx');
+  const client = await ControlClient.connect(socketPath(dataDir));
+  let latest: ViewModel | null = null;
+  const listeners = new Set<(vm: ViewModel) => void>();
+  await client.subscribe((vm) => {
+    latest = vm;
+    for (const l of listeners) l(vm);
+  });
+  let ui: { unmount(): void; waitUntilExit(): Promise<void> } | null = null;
+  const report = (error: unknown) => process.stderr.write(`sequence tui: ${(error as Error).message}\n`);
+  ui = mountUi(
+    {
+      subscribe: (onSnapshot) => {
+        listeners.add(onSnapshot);
+        if (latest !== null) onSnapshot(latest);
+        return () => listeners.delete(onSnapshot);
+      },
+    },
+    {
+      halt: (cancelAll) => void client.request('halt', { cancelAll, reason: 'kill switch pressed in sequence tui', by: operator() }).catch(report),
+      resume: () => void client.request('resume', { reason: 'resumed from sequence tui', by: operator() }).catch(report),
+      quit: () => ui?.unmount(),
+    },
+    { mode: 'attached' },
+  );
+  client.onClose(() => ui?.unmount());
+  await ui.waitUntilExit();
+  client.close();
+}
