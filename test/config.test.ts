@@ -108,6 +108,7 @@ describe('a valid config', () => {
       cancelOnShutdown: true,
       shutdownTimeoutMs: 15_000,
       statusIntervalMs: 1_000,
+      leaseTtlMs: 5_000,
     });
     expect(config.venues).toEqual([
       {
@@ -261,7 +262,7 @@ describe('unknown keys', () => {
   it('in [node]', () => {
     const issue = onlyIssue(`[node]\nid = "a"\ndatadir = "x"\n${MINIMAL}`, 'datadir');
     expect(issue.key).toBe('node.datadir');
-    expect(issue.message).toBe('unknown key; expected one of id, data_dir, seed, cancel_on_shutdown, shutdown_timeout_ms, status_interval_ms');
+    expect(issue.message).toBe('unknown key; expected one of id, data_dir, seed, cancel_on_shutdown, shutdown_timeout_ms, status_interval_ms, lease_ttl_ms');
   });
 
   it('in a sim venue, including keys of another venue kind', () => {
@@ -388,6 +389,7 @@ describe('wrong types', () => {
 
 describe('out-of-range values', () => {
   const cases: Array<[string, string, string, string]> = [
+    ['[node]\nlease_ttl_ms = 100\n', 'lease_ttl_ms', 'node.lease_ttl_ms', 'must be between 500 and 60000, got 100'],
     ['[node]\nshutdown_timeout_ms = 0\n', 'shutdown_timeout_ms', 'node.shutdown_timeout_ms', 'must be between 1 and 600000, got 0'],
     ['[node]\nstatus_interval_ms = 99\n', 'status_interval_ms', 'node.status_interval_ms', 'must be between 100 and 60000, got 99'],
     ['[risk]\nmax_open_orders = 33\n', 'max_open_orders', 'risk.max_open_orders', 'must be between 1 and 32, got 33'],

@@ -324,7 +324,7 @@ function readConfig(ctx: Context, doc: Table): NodeConfig {
   };
 }
 
-const NODE_KEYS = ['id', 'data_dir', 'seed', 'cancel_on_shutdown', 'shutdown_timeout_ms', 'status_interval_ms'];
+const NODE_KEYS = ['id', 'data_dir', 'seed', 'cancel_on_shutdown', 'shutdown_timeout_ms', 'status_interval_ms', 'lease_ttl_ms'];
 
 function readNode(ctx: Context, value: unknown): NodeSection {
   const path = ['node'];
@@ -337,6 +337,7 @@ function readNode(ctx: Context, value: unknown): NodeSection {
     cancelOnShutdown: optional(ctx, path, table, 'cancel_on_shutdown', boolean, true),
     shutdownTimeoutMs: optional(ctx, path, table, 'shutdown_timeout_ms', integer(1, 600_000), 15_000),
     statusIntervalMs: optional(ctx, path, table, 'status_interval_ms', integer(100, 60_000), 1_000),
+    leaseTtlMs: optional(ctx, path, table, 'lease_ttl_ms', integer(500, 60_000), 5_000),
   };
 }
 

@@ -11,6 +11,11 @@ export interface NodeSection {
   cancelOnShutdown: boolean;
   shutdownTimeoutMs: number;
   statusIntervalMs: number;
+  /**
+   * How long a Leader's lease lasts without renewal. It renews every fifth of this and
+   * stops trading 30% before it can expire; a Follower takes over after it expires.
+   */
+  leaseTtlMs: number;
 }
 
 export interface SimMarketConfig {

@@ -7,6 +7,7 @@ import type { OrderRequest, Side, Venue, VenueOrderEvent, VenueStatus } from '..
 import { CancelTracker, type CancelOutcome } from './cancelTracker.ts';
 import type { DeploymentConfig, NodeConfig } from './configTypes.ts';
 import { CoreState } from './coreState.ts';
+import { crashPoint } from './crashPoint.ts';
 import { DailyLoss } from './dailyLoss.ts';
 import { HaltMonitor } from './haltMonitor.ts';
 import { MeshRouter, type MeshDelivery } from './meshRouter.ts';
@@ -211,8 +212,8 @@ export class Engine {
   replay(message: TradingMessage): void {
     this.replayTsNs = message.tsNs;
     try {
+      // Not reported as events: they happened before, and were reported then.
       const outcome = this.core.apply(message);
-      this.sink.trading(message);
       this.replayCallbacks(message, outcome);
     } finally {
       this.replayTsNs = -1;
@@ -615,8 +616,10 @@ export class Engine {
       replaces: replacing?.clientOrderId ?? '',
     });
     if (recorded === null) return;
+    crashPoint('order-journaled');
     const request: OrderRequest = { clientOrderId, symbol, side, px1e9, qty1e8, type: orderType };
     d.venue.place(request);
+    crashPoint('order-sent');
   }
 
   private requestCancel(order: Order): void {

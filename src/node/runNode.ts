@@ -9,6 +9,7 @@ import { SimVenue } from '../venues/sim/simVenue.ts';
 import { wallClockNs } from './clock.ts';
 import type { NodeConfig } from './configTypes.ts';
 import { Engine } from './engine.ts';
+import { formatDecimalShort, QTY_DECIMALS } from './fixedPoint.ts';
 import { EventWriter, type EventFormat } from './eventWriter.ts';
 import { Journal } from './journal/journal.ts';
 import { FencedError } from './journal/journalErrors.ts';
@@ -41,6 +42,7 @@ export interface RunningNode {
 export const ExitCode = { Ok: 0, Failed: 1, ShutdownTimedOut: 3, SteppedDown: 4 } as const;
 
 const SNAPSHOT_HZ = 30;
+const CONTROL_RETRY_MS = 2000;
 const FLUSH_MS = 100;
 /** Records between core snapshots: Bootstrap restores the latest and replays only what follows. */
 export const SNAPSHOT_EVERY_RECORDS = 50_000;
@@ -75,7 +77,7 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
       publisher?.trading(message);
     },
   };
-  const keeper = new LeaseKeeper(new LeaseFile(dataDir, config.node.id, { lastKnownTerm: journal.currentTerm }), {
+  const keeper = new LeaseKeeper(new LeaseFile(dataDir, config.node.id, leaseTimings(config.node.leaseTtlMs, journal.currentTerm)), {
     onLeader: (t) => void becomeLeader(t),
     onLost: (reason) => void stepDown(`lease lost: ${reason}`),
     onCorrupt: (detail) => sink.emit({ type: 'lease_corrupt', detail }),
@@ -126,7 +128,7 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
     if (applied % BOOTSTRAP_PROGRESS_EVERY === 0) sink.emit({ type: 'bootstrap', done: applied, total });
   }
   bootstrap = null;
-  sink.emit({ type: 'bootstrap_done', records: total });
+  sink.emit({ type: 'bootstrap_done', records: total, ...recoveredState(engine) });
 
   // ---- Follower until the lease is ours.
   let tail: { stop(): void } | null = null;
@@ -136,14 +138,33 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
       applied = record.seq;
     }
   };
+  // The control socket belongs to the Leader: a Follower opens it when it takes over (the
+  // old Leader's socket is stale by then, or its process is paused and will step down).
+  let control: ControlServer | null = null;
+  let running = true;
+  const handler = nodeControlHandler(
+    engine,
+    () => ({ ...statusEvent(engine), node: config.node.id, role: engine.role, term: journal.currentTerm, journal_seq: journal.lastSeq, pid: process.pid }),
+    (reason) => stop(reason),
+  );
+  async function openControl(): Promise<void> {
+    try {
+      control = await ControlServer.listen(join(dataDir, 'control.sock'), handler);
+    } catch (error) {
+      sink.emit({ type: 'control_unavailable', error: (error as Error).message, retry_ms: CONTROL_RETRY_MS });
+      if (running) setTimeout(() => void openControl(), CONTROL_RETRY_MS).unref();
+    }
+  }
+
   async function becomeLeader(leaseTerm: number): Promise<void> {
     tail?.stop();
     tail = null;
     catchUp();
     term = leaseTerm;
     journal.beginTerm(term);
-    sink.emit({ type: 'role', role: 'leader', term });
+    sink.emit({ type: 'node_role', role: 'leader', term, journal_seq: applied, ...recoveredState(engine) });
     await engine.lead(term);
+    await openControl();
   }
   async function stepDown(reason: string): Promise<void> {
     if (engine.role !== 'leader') return;
@@ -155,7 +176,7 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
   keeper.start();
   if (keeper.role !== 'leader') {
     engine.follow();
-    sink.emit({ type: 'role', role: 'follower', leader: readLeaseHolder(keeper) });
+    sink.emit({ type: 'node_role', role: 'follower', leader: readLeaseHolder(keeper) });
     tail = journal.tail(applied + 1, (record) => {
       engine.replay(record.message);
       applied = record.seq;
@@ -167,14 +188,13 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
 
   // ---- Running: status, snapshots for the UI and the control socket, durability.
   const subscribers = new Set<(vm: ViewModel) => void>();
-  const control = await ControlServer.listen(join(dataDir, 'control.sock'), nodeControlHandler(engine, () => ({ ...statusEvent(engine), node: config.node.id, role: engine.role, term: journal.currentTerm, journal_seq: journal.lastSeq, pid: process.pid }), (reason) => stop(reason)));
   const timers = [
     setInterval(() => sink.emit(statusEvent(engine)), config.node.statusIntervalMs),
     setInterval(() => {
-      if (subscribers.size === 0 && control.clientCount === 0) return;
+      if (subscribers.size === 0 && (control === null || control.clientCount === 0)) return;
       const vm = (publisher as ViewPublisher).snapshot();
       for (const s of subscribers) s(vm);
-      control.publish(vm);
+      control?.publish(vm);
     }, 1000 / SNAPSHOT_HZ),
     setInterval(() => void journal.flushToDisk(), FLUSH_MS),
     setInterval(() => {
@@ -198,6 +218,7 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
   process.once('SIGTERM', onSignal);
   if (options.durationS !== undefined) timers.push(setTimeout(() => stop('duration'), options.durationS * 1000));
   const stopReason = await stopped;
+  running = false;
   for (const timer of timers) clearInterval(timer);
 
   sink.emit({ type: 'shutdown_begin', reason: stopReason });
@@ -215,7 +236,7 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
     journal_seq: journal.lastSeq,
     sim_open_orders: Object.fromEntries(venues.filter((v) => v instanceof SimVenue).map((v) => [v.name, (v as SimVenue).openUserOrders()])),
   });
-  await control.close();
+  await (control as ControlServer | null)?.close();
   unmountUi?.();
   await journal.flushToDisk();
   await journal.close();
@@ -223,6 +244,20 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
   await writer?.drained();
   if (report.timedOut) return ExitCode.ShutdownTimedOut;
   return exitCode;
+}
+
+/** Positions and open orders as the journal left them: what a Bootstrap or a takeover starts from. */
+function recoveredState(engine: Engine) {
+  const positions: Record<string, Record<string, string>> = {};
+  for (const d of engine.deployments) {
+    positions[d.label] = Object.fromEntries([...d.positions].map(([symbol, p]) => [symbol, formatDecimalShort(p.qty1e8, QTY_DECIMALS)]));
+  }
+  return { positions, open_orders: engine.oms.liveCount, halted: engine.halted };
+}
+
+/** Renew every fifth of the ttl; stop trading 30% of the ttl before the lease can expire. */
+function leaseTimings(ttlMs: number, lastKnownTerm: number) {
+  return { ttlMs, renewEveryMs: Math.floor(ttlMs / 5), safetyMarginMs: Math.floor(ttlMs * 0.3), lastKnownTerm };
 }
 
 function readLeaseHolder(keeper: LeaseKeeper): string {

@@ -15,6 +15,8 @@ export function wat(text: string): Uint8Array<ArrayBuffer> {
 export interface V1Bodies {
   /** Body of algo_on_book(param $book i32) (param $state i32) (result i32). */
   onBook?: string;
+  /** Body of algo_on_fill(param $fill i32) (param $state i32). */
+  onFill?: string;
   /** Body of algo_on_reject(param $reject i32). */
   onReject?: string;
   /** Body of algo_on_shutdown(param $state i32) (result i32). */
@@ -40,7 +42,7 @@ export function v1Bundle(bodies: V1Bodies): Uint8Array<ArrayBuffer> {
       (global.set $bump (i32.and (i32.add (i32.add (global.get $bump) (local.get $size)) (i32.const 7)) (i32.const -8)))
       (local.get $p))
     (func (export "algo_on_book") (param $book i32) (param $state i32) (result i32) ${bodies.onBook ?? '(i32.const 0)'})
-    (func (export "algo_on_fill") (param i32 i32))
+    (func (export "algo_on_fill") (param $fill i32) (param $state i32) ${bodies.onFill ?? ''})
     (func (export "algo_on_reject") (param $reject i32) ${bodies.onReject ?? ''})
     (func (export "algo_on_shutdown") (param $state i32) (result i32) ${bodies.onShutdown ?? '(i32.const 0)'})
     ${bodies.fields ?? ''}
