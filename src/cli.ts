@@ -193,18 +193,17 @@ await yargs(hideBin(process.argv))
   )
   .command(
     'deploy',
-    'Validate the deployments of a config and their bundles',
+    "Apply Sequence.toml's deployments to the running node (new ones start, removed ones stop, changed ones restart); --check only validates",
     (y) =>
       y
         .option('config', nodeOptions.config)
-        .option('check', { type: 'boolean', default: false, describe: 'Validate the config and every bundle, print what would run, change nothing' })
-        .check((argv) => {
-          if (!argv.check) throw new Error('only `sequence deploy --check` is available in this build: applying a config to a running node is not built yet (see README.md, "Limits")');
-          return true;
-        }),
-    (argv) => {
+        .option('data-dir', nodeOptions['data-dir'])
+        .option('check', { type: 'boolean', default: false, describe: 'Validate the config and every bundle, print what would run, change nothing' }),
+    async (argv) => {
       try {
-        process.stdout.write(checkDeployments(loadConfig(resolve(argv.config))));
+        const config = loadConfig(resolve(argv.config));
+        if (argv.check) process.stdout.write(checkDeployments(config));
+        else process.stdout.write(await control.deploy(argv['data-dir'] === undefined ? config.node.dataDir : resolve(argv['data-dir']), config.file));
       } catch (error) {
         fail(error);
       }

@@ -1,7 +1,7 @@
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, sequence } from './support/cli.ts';
+import { demoConfigIn, ROOT, sequence } from './support/cli.ts';
 import { tempDir } from './support/nodeHarness.ts';
 import { v1Bundle } from './support/watBundle.ts';
 
@@ -37,10 +37,11 @@ describe('sequence deploy --check', () => {
     expect(r.stdout).toBe('');
   });
 
-  it('without --check explains what this build can do, and exits 2', () => {
-    const r = sequence(['deploy']);
+  it('without --check and with no node running, says so and exits 2', () => {
+    const dir = tempDir('cli');
+    const r = sequence(['deploy', '--config', demoConfigIn(dir)]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('only `sequence deploy --check` is available in this build');
+    expect(r.stderr).toContain(`no node is running with data directory ${join(dir, 'data')}`);
   });
 });
 

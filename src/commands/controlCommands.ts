@@ -54,6 +54,26 @@ export async function resume(dataDir: string, reason: string): Promise<string> {
   return 'trading resumed\n';
 }
 
+export async function deploy(dataDir: string, configPath: string): Promise<string> {
+  const r = (await withClient(dataDir, (c) => c.request('deploy', { config: configPath }))) as {
+    started: string[];
+    stopped: string[];
+    restarted: string[];
+    unchanged: string[];
+    not_applied?: string;
+  };
+  const list = (xs: string[]) => (xs.length === 0 ? '-' : xs.join(', '));
+  let out = `deployed ${configPath}
+  started   ${list(r.started)}
+  stopped   ${list(r.stopped)}
+  restarted ${list(r.restarted)}
+  unchanged ${list(r.unchanged)}
+`;
+  if (r.not_applied !== undefined) out += `  note: ${r.not_applied}
+`;
+  return out;
+}
+
 /** `sequence tui`: the same UI as `run`, attached to a running node; detaching leaves it running. */
 export async function attachUi(dataDir: string): Promise<void> {
   const { mountUi } = await import('../tui/mountUi.tsx');

@@ -9,6 +9,7 @@ import type { DeploymentConfig, NodeConfig } from './configTypes.ts';
 import { CoreState } from './coreState.ts';
 import { crashPoint } from './crashPoint.ts';
 import { DailyLoss } from './dailyLoss.ts';
+import type { DeployPlan } from './deployPlan.ts';
 import { HaltMonitor } from './haltMonitor.ts';
 import { MeshRouter, type MeshDelivery } from './meshRouter.ts';
 import type { EventSink } from './nodeEvent.ts';
@@ -116,6 +117,7 @@ export class Engine {
   private readonly monitor: HaltMonitor;
   private timers: NodeJS.Timeout[] = [];
   private draining = false;
+  private readonly host: InstanceHost;
 
   constructor(
     readonly config: NodeConfig,
@@ -135,35 +137,15 @@ export class Engine {
     this.monitor = new HaltMonitor(config.haltTriggers);
     const allSymbols = [...new Set(config.deployments.flatMap((d) => d.symbols))].sort();
     allSymbols.forEach((s, i) => this.symbolIds.set(s, i));
-    const host: InstanceHost = {
+    this.host = {
       nowNs: () => (this.replayTsNs >= 0 ? this.replayTsNs : this.clockNs()),
       log: (instance, level, line) => this.sink.emit({ type: 'log', label: instance.label, level, line }),
       aborted: (instance, reason) => this.onAborted(instance, reason),
     };
     for (const dc of config.deployments) {
-      const venueIndex = venues.findIndex((v) => v.name === dc.venue);
-      const venue = venues[venueIndex];
       const bundle = bundles.get(dc.label);
       if (bundle === undefined) throw new Error(`no bundle loaded for deployment ${dc.label}`);
-      const d: RunningDeployment = {
-        config: dc,
-        label: dc.label,
-        venue,
-        venueIndex,
-        algo: new AlgoInstance(dc.label, bundle, dc.callbackDeadlineMs, host),
-        symbolIds: new Map(dc.symbols.map((s) => [s, this.symbolIds.get(s) as number])),
-        primarySymbol: dc.symbols[0],
-        positions: new Map(dc.symbols.map((s) => [s, this.core.oms.position(dc.label, s)])),
-        orderRate: new RateWindow(dc.risk.maxOrdersPerSec),
-        dailyLoss: new DailyLoss(),
-      };
-      this.deployments.push(d);
-      this.byLabel.set(d.label, d);
-      for (const symbol of dc.symbols) {
-        const subs = this.subscribers[venueIndex].get(symbol) ?? [];
-        subs.push(d);
-        this.subscribers[venueIndex].set(symbol, subs);
-      }
+      this.addDeployment(dc, bundle);
     }
     const first = this.deployments[0];
     this.orderContext = {
@@ -178,6 +160,98 @@ export class Engine {
       rateExceeded: false,
     };
     this.mesh = new MeshRouter((label) => this.byLabel.get(label)?.algo, (delivery) => this.deliverMessage(delivery));
+  }
+
+  /** Creates and subscribes an instance; its params and role come from prepare() or startDeployment(). */
+  private addDeployment(dc: DeploymentConfig, bundle: LoadedBundle): RunningDeployment {
+    const venueIndex = this.venues.findIndex((v) => v.name === dc.venue);
+    for (const s of dc.symbols) if (!this.symbolIds.has(s)) this.symbolIds.set(s, this.symbolIds.size);
+    const d: RunningDeployment = {
+      config: dc,
+      label: dc.label,
+      venue: this.venues[venueIndex],
+      venueIndex,
+      algo: new AlgoInstance(dc.label, bundle, dc.callbackDeadlineMs, this.host),
+      symbolIds: new Map(dc.symbols.map((s) => [s, this.symbolIds.get(s) as number])),
+      primarySymbol: dc.symbols[0],
+      positions: new Map(dc.symbols.map((s) => [s, this.core.oms.position(dc.label, s)])),
+      orderRate: new RateWindow(dc.risk.maxOrdersPerSec),
+      dailyLoss: new DailyLoss(),
+    };
+    this.deployments.push(d);
+    this.byLabel.set(d.label, d);
+    for (const symbol of dc.symbols) {
+      const subs = this.subscribers[venueIndex].get(symbol) ?? [];
+      subs.push(d);
+      this.subscribers[venueIndex].set(symbol, subs);
+    }
+    return d;
+  }
+
+  // ---- redeploy --------------------------------------------------------------------
+
+  /**
+   * Applies a deployment plan to the running node (`sequence deploy`): stopped and
+   * restarted instances get on_shutdown (their cancels are sent) and the node cancels
+   * whatever they leave open; new and restarted ones start as the Leader's. Each change is
+   * journaled. The caller has validated everything (config, venues, bundles) first.
+   */
+  redeploy(plan: DeployPlan, bundles: ReadonlyMap<string, LoadedBundle>): void {
+    if (this.role !== 'leader' || this.phase !== 'trading') throw new EngineError(`this node is ${this.role} and ${this.phase}: deploy to a trading leader`);
+    for (const label of plan.stop) this.retireDeployment(label, 'stop');
+    for (const dc of plan.restart) {
+      this.retireDeployment(dc.label, 'restart');
+      this.startDeployment(dc, bundles.get(dc.label) as LoadedBundle, 'restart');
+    }
+    for (const dc of plan.start) this.startDeployment(dc, bundles.get(dc.label) as LoadedBundle, 'start');
+    this.drain();
+  }
+
+  /** Why a deployment cannot run on this node as it is (its venue or symbols are not running here), or ''. */
+  cannotRun(dc: DeploymentConfig): string {
+    const venue = this.venues.find((v) => v.name === dc.venue);
+    if (venue === undefined) return `deploy.${dc.name}: venue "${dc.venue}" is not running in this node; adding a venue needs a restart`;
+    const missing = dc.symbols.filter((s) => !venue.symbols.includes(s));
+    if (missing.length > 0) return `deploy.${dc.name}: venue "${dc.venue}" does not trade ${missing.join(', ')} in this node; adding markets needs a restart`;
+    return '';
+  }
+
+  runningDeployments(): { config: DeploymentConfig; sha256: string }[] {
+    return this.deployments.map((d) => ({ config: d.config, sha256: d.algo.bundle.sha256 }));
+  }
+
+  private startDeployment(dc: DeploymentConfig, bundle: LoadedBundle, action: 'start' | 'restart'): void {
+    const d = this.addDeployment(dc, bundle);
+    d.algo.init(paramsText(dc.params));
+    d.algo.onNodeStatus(NodeRole.Leader);
+    this.commit({ kind: 'deployment', tsNs: this.clockNs(), label: dc.label, venue: dc.venue, symbols: dc.symbols, bundleSha256: bundle.sha256, action });
+    this.sink.emit({ type: 'instance', label: d.label, venue: d.venue.name, status: d.algo.status, exports: bundle.abiExports });
+  }
+
+  private retireDeployment(label: string, action: 'stop' | 'restart'): void {
+    const d = this.byLabel.get(label);
+    if (d === undefined) return;
+    if (d.algo.running) {
+      this.writeStateFor(d, d.primarySymbol);
+      if (d.algo.onShutdown()) {
+        const a = d.algo.actions;
+        for (let i = 0; i < a.count; i++) {
+          const order = a.isCancel[i] === 1 ? this.oms.liveByAlgoOrderId(label, a.orderId[i]) : undefined;
+          if (order !== undefined) this.requestCancel(order);
+        }
+      }
+    }
+    for (const order of [...this.oms.liveOrders(label)]) this.requestCancel(order);
+    this.deployments.splice(this.deployments.indexOf(d), 1);
+    this.byLabel.delete(label);
+    for (const symbol of d.config.symbols) {
+      const subs = this.subscribers[d.venueIndex].get(symbol) ?? [];
+      subs.splice(subs.indexOf(d), 1);
+    }
+    if (action === 'stop') {
+      this.commit({ kind: 'deployment', tsNs: this.clockNs(), label, venue: d.config.venue, symbols: d.config.symbols, bundleSha256: d.algo.bundle.sha256, action });
+      this.sink.emit({ type: 'instance', label, status: 'stopped' });
+    }
   }
 
   get oms() {
@@ -262,6 +336,9 @@ export class Engine {
   async lead(term: number): Promise<void> {
     this.role = 'leader';
     this.commit({ kind: 'role', tsNs: this.clockNs(), nodeId: this.config.node.id, role: 'leader', term });
+    for (const d of this.deployments) {
+      this.commit({ kind: 'deployment', tsNs: this.clockNs(), label: d.label, venue: d.venue.name, symbols: d.config.symbols, bundleSha256: d.algo.bundle.sha256, action: 'start' });
+    }
     this.stateFields.nodeRole = NodeRole.Leader;
     for (const d of this.deployments) d.algo.onNodeStatus(NodeRole.Leader);
     // The day's loss baseline is the PnL at start, not at the first periodic check.

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ALLOWED_IMPORTS, OPTIONAL_EXPORTS, REQUIRED_EXPORTS, WASM_PAGE_BYTES } from './abi.ts';
 import { fuelForDeadline } from './fuelBudget.ts';
@@ -14,6 +15,8 @@ export interface LoadedBundle {
   /** Exports the module has that the ABI does not define (ignored, e.g. Rust's __heap_base). */
   otherExports: string[];
   sizeBytes: number;
+  /** sha256 of the bundle file, hex: what `sequence deploy` compares to decide a restart. */
+  sha256: string;
 }
 
 export interface LoadOptions {
@@ -80,5 +83,6 @@ export function compileBundle(bytes: Uint8Array<ArrayBuffer>, path: string, opti
     if (error instanceof BundleError) throw new BundleError(`${path}: ${error.message}`);
     throw error;
   }
-  return { path, module: new WebAssembly.Module(instrumented), abiExports, otherExports, sizeBytes: bytes.length };
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  return { path, module: new WebAssembly.Module(instrumented), abiExports, otherExports, sizeBytes: bytes.length, sha256 };
 }
