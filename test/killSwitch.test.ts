@@ -177,6 +177,24 @@ describe('automatic halts name their cause', () => {
   });
 });
 
+describe('the journal failing', () => {
+  it('halts the node naming the cause, and an order it could not record is never sent', async () => {
+    const dir = tempDir('halt');
+    const flooder = writeBundle(dir, 'flooder.wasm', FLOODER);
+    const h = EngineHarness.fromToml(config(deploy('flooder', flooder)), dir, 12);
+    await h.start();
+    await h.ticks(10);
+    expect(h.engine.halted).toBe(true);
+    const halt = h.sink.of('halt')[0];
+    expect(halt).toMatchObject({ by: 'auto:journal' });
+    expect(halt.reason).toMatch(/^the journal refused a (order|ack|cancelRequest) record: No space left on device \(injected\)$/);
+    const journaled = [...h.journal.records()].filter((r) => r.message.kind === 'order').length;
+    expect(h.venues[0].stats().placed).toBe(journaled);
+    expect(h.sink.events).toContainEqual(expect.objectContaining({ type: 'journal_failure' }));
+    await h.engine.shutdown();
+  });
+});
+
 describe('per-instance pause', () => {
   it('a daily loss over the limit pauses that instance with DAILY_LOSS_LIMIT, and the node stays unhalted', async () => {
     const dir = tempDir('halt');

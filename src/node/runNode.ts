@@ -46,7 +46,7 @@ const CONTROL_RETRY_MS = 2000;
 const FLUSH_MS = 100;
 /** Records between core snapshots: Bootstrap restores the latest and replays only what follows. */
 export const SNAPSHOT_EVERY_RECORDS = 50_000;
-const BOOTSTRAP_PROGRESS_EVERY = 5_000;
+const BOOTSTRAP_CHUNK_RECORDS = 5_000;
 
 /**
  * Runs a node through its lifecycle: Bootstrap (replay the journal), then Leader (holds
@@ -94,7 +94,13 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
 
   let stop: (reason: string) => void = () => {};
   let exitCode: number = ExitCode.Ok;
-  const stopped = new Promise<string>((resolve) => (stop = resolve));
+  let running = true;
+  const stopped = new Promise<string>((resolve) => {
+    stop = (reason) => {
+      running = false;
+      resolve(reason);
+    };
+  });
   engine.journalFailed = (error) => {
     if (error instanceof FencedError) void stepDown(`fenced: ${error.message}`);
   };
@@ -109,39 +115,9 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
     deployments: config.deployments.map((d) => ({ label: d.label, venue: d.venue, symbols: d.symbols, bundle: d.bundle })),
   });
 
-  // ---- Bootstrap: the journal, through the same apply and the algorithms' callbacks.
-  engine.prepare();
-  let applied = 0;
-  const snapshot = journal.latestSnapshot();
-  if (snapshot !== undefined) {
-    engine.core.restore(snapshot.bytes);
-    applied = snapshot.seq;
-  }
-  const total = journal.lastSeq;
-  bootstrap = { done: applied, total };
-  sink.emit({ type: 'bootstrap', done: applied, total, from_snapshot: snapshot?.seq ?? 0 });
-  for (const record of journal.records(applied + 1)) {
-    if (record.seq > total) break;
-    engine.replay(record.message);
-    applied = record.seq;
-    bootstrap.done = applied;
-    if (applied % BOOTSTRAP_PROGRESS_EVERY === 0) sink.emit({ type: 'bootstrap', done: applied, total });
-  }
-  bootstrap = null;
-  sink.emit({ type: 'bootstrap_done', records: total, ...recoveredState(engine) });
-
-  // ---- Follower until the lease is ours.
-  let tail: { stop(): void } | null = null;
-  const catchUp = () => {
-    for (const record of journal.records(applied + 1)) {
-      engine.replay(record.message);
-      applied = record.seq;
-    }
-  };
   // The control socket belongs to the Leader: a Follower opens it when it takes over (the
   // old Leader's socket is stale by then, or its process is paused and will step down).
   let control: ControlServer | null = null;
-  let running = true;
   const handler = nodeControlHandler(
     engine,
     () => ({ ...statusEvent(engine), node: config.node.id, role: engine.role, term: journal.currentTerm, journal_seq: journal.lastSeq, pid: process.pid }),
@@ -156,37 +132,8 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
     }
   }
 
-  async function becomeLeader(leaseTerm: number): Promise<void> {
-    tail?.stop();
-    tail = null;
-    catchUp();
-    term = leaseTerm;
-    journal.beginTerm(term);
-    sink.emit({ type: 'node_role', role: 'leader', term, journal_seq: applied, ...recoveredState(engine) });
-    await engine.lead(term);
-    await openControl();
-  }
-  async function stepDown(reason: string): Promise<void> {
-    if (engine.role !== 'leader') return;
-    await engine.stepDown(reason);
-    exitCode = ExitCode.SteppedDown;
-    stop('stepped down');
-  }
-
-  keeper.start();
-  if (keeper.role !== 'leader') {
-    engine.follow();
-    sink.emit({ type: 'node_role', role: 'follower', leader: readLeaseHolder(keeper) });
-    tail = journal.tail(applied + 1, (record) => {
-      engine.replay(record.message);
-      applied = record.seq;
-    }, (error) => {
-      sink.emit({ type: 'tail_failed', error: (error as Error).message });
-      stop('the journal could not be followed');
-    });
-  }
-
-  // ---- Running: status, snapshots for the UI and the control socket, durability.
+  // ---- From the start: status, snapshots for the UI (Bootstrap progress included) and the
+  // control socket, durability, and the signals that stop the node.
   const subscribers = new Set<(vm: ViewModel) => void>();
   const timers = [
     setInterval(() => sink.emit(statusEvent(engine)), config.node.statusIntervalMs),
@@ -217,8 +164,74 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   if (options.durationS !== undefined) timers.push(setTimeout(() => stop('duration'), options.durationS * 1000));
+
+  // ---- Bootstrap: the journal, through the same apply and the algorithms' callbacks.
+  engine.prepare();
+  let applied = 0;
+  const snapshot = journal.latestSnapshot();
+  if (snapshot !== undefined) {
+    engine.core.restore(snapshot.bytes);
+    applied = snapshot.seq;
+  }
+  const total = journal.lastSeq;
+  bootstrap = { done: applied, total };
+  sink.emit({ type: 'bootstrap', done: applied, total, from_snapshot: snapshot?.seq ?? 0 });
+  // In chunks, each from a fresh read of the journal, with the event loop let in between
+  // so the UI shows progress and a signal can stop a long replay.
+  while (running && applied < total) {
+    let chunk = 0;
+    for (const record of journal.records(applied + 1)) {
+      if (record.seq > total) break;
+      engine.replay(record.message);
+      applied = record.seq;
+      bootstrap.done = applied;
+      if (++chunk === BOOTSTRAP_CHUNK_RECORDS) break;
+    }
+    sink.emit({ type: 'bootstrap', done: applied, total });
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  bootstrap = null;
+  sink.emit({ type: 'bootstrap_done', records: total, ...recoveredState(engine) });
+
+  // ---- Follower until the lease is ours.
+  let tail: { stop(): void } | null = null;
+  const catchUp = () => {
+    for (const record of journal.records(applied + 1)) {
+      engine.replay(record.message);
+      applied = record.seq;
+    }
+  };
+  async function becomeLeader(leaseTerm: number): Promise<void> {
+    tail?.stop();
+    tail = null;
+    catchUp();
+    term = leaseTerm;
+    journal.beginTerm(term);
+    sink.emit({ type: 'node_role', role: 'leader', term, journal_seq: applied, ...recoveredState(engine) });
+    await engine.lead(term);
+    await openControl();
+  }
+  async function stepDown(reason: string): Promise<void> {
+    if (engine.role !== 'leader') return;
+    await engine.stepDown(reason);
+    exitCode = ExitCode.SteppedDown;
+    stop('stepped down');
+  }
+
+  if (running) keeper.start();
+  if (running && keeper.role !== 'leader') {
+    engine.follow();
+    sink.emit({ type: 'node_role', role: 'follower', leader: readLeaseHolder(keeper) });
+    tail = journal.tail(applied + 1, (record) => {
+      engine.replay(record.message);
+      applied = record.seq;
+    }, (error) => {
+      sink.emit({ type: 'tail_failed', error: (error as Error).message });
+      stop('the journal could not be followed');
+    });
+  }
+
   const stopReason = await stopped;
-  running = false;
   for (const timer of timers) clearInterval(timer);
 
   sink.emit({ type: 'shutdown_begin', reason: stopReason });

@@ -48,7 +48,11 @@ export class EngineHarness {
   readonly journal: Journal;
   nowNs = 1_700_000_000_000_000_000;
 
-  constructor(readonly config: NodeConfig) {
+  /** Appends the journal accepts before it starts refusing every one (fault injection: a full disk). */
+  failAppendsAfter = Infinity;
+
+  constructor(readonly config: NodeConfig, failAppendsAfter = Infinity) {
+    this.failAppendsAfter = failAppendsAfter;
     this.journal = Journal.open(config.node.dataDir);
     this.journal.beginTerm(this.journal.currentTerm + 1);
     const fair = new FairPriceBook(config.node.seed);
@@ -59,13 +63,18 @@ export class EngineHarness {
     const bundles = new Map<string, LoadedBundle>();
     for (const d of config.deployments) bundles.set(d.label, loadBundle(d.bundle, { memoryMaxMib: d.memoryMaxMib, callbackDeadlineMs: d.callbackDeadlineMs }));
     const term = this.journal.currentTerm;
-    this.engine = new Engine(config, this.venues, bundles, this.sink, () => this.nowNs, { append: (m) => this.journal.append(term, m) });
+    let appends = 0;
+    const append = (m: TradingMessage) => {
+      if (++appends > this.failAppendsAfter) throw new Error('No space left on device (injected)');
+      this.journal.append(term, m);
+    };
+    this.engine = new Engine(config, this.venues, bundles, this.sink, () => this.nowNs, { append });
   }
 
-  static fromToml(toml: string, dir: string): EngineHarness {
+  static fromToml(toml: string, dir: string, failAppendsAfter = Infinity): EngineHarness {
     const file = join(dir, 'Sequence.toml');
     writeFileSync(file, toml);
-    return new EngineHarness(parseConfig(toml, file));
+    return new EngineHarness(parseConfig(toml, file), failAppendsAfter);
   }
 
   async start(): Promise<void> {
