@@ -21,7 +21,8 @@ describe('sequence deploy --check', () => {
     expect(maker).toMatch(/venue\s+sim_a \(sim\)/);
     expect(maker).toMatch(/symbols\s+BTC\/USD/);
     expect(maker).toMatch(/found\s+algo_alloc, algo_on_book, algo_on_fill, algo_on_reject, algo_on_shutdown, algo_init, algo_on_node_status, algo_on_kill_switch/);
-    expect(maker).toMatch(/not wired algo_on_kill_switch/);
+    expect(maker).toMatch(/wired\s+.*algo_on_kill_switch/);
+    expect(maker).not.toContain('not wired');
     const hedger = r.stdout.slice(r.stdout.indexOf('[deploy.hedger]'));
     expect(hedger).toMatch(/wired\s+.*algo_on_message/);
   });

@@ -1,10 +1,7 @@
 import { loadBundle } from '../wasm/loader.ts';
 import type { NodeConfig } from './configTypes.ts';
 
-/**
- * ABI exports this build of the node calls when a bundle has them. algo_on_kill_switch is
- * probed but not yet called: nothing halts trading in this build (see README.md, "Limits").
- */
+/** ABI exports this build of the node calls when a bundle has them (all it defines). */
 export const WIRED_EXPORTS: ReadonlySet<string> = new Set([
   'algo_alloc',
   'algo_on_book',
@@ -16,6 +13,7 @@ export const WIRED_EXPORTS: ReadonlySet<string> = new Set([
   'algo_on_nbbo',
   'algo_on_heartbeat',
   'algo_on_node_status',
+  'algo_on_kill_switch',
 ]);
 
 /**
