@@ -102,3 +102,14 @@ describe('output', () => {
     expect(err.match(/event output closed \(EPIPE\); the node keeps running without it/g)).toHaveLength(1);
   });
 });
+
+describe('without a terminal', () => {
+  it('run without --daemon writes the same JSON lines, with no escape codes', () => {
+    const r = sequence(['run', '--duration', '2', '--config', demoConfigIn(tempDir('e2e'))], { timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/\x1b\[/);
+    const events = jsonLines(r.stdout);
+    expect(events[0].type).toBe('start');
+    expect(events.at(-1)!.type).toBe('shutdown');
+  });
+});

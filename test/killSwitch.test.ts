@@ -22,6 +22,15 @@ const FLOODER = v1Bundle({
     (i32.store (i32.const 5004) (i32.add (i32.load (i32.const 5004)) (i32.const 1)))`,
 });
 
+// Crosses the spread with a 0.0001 IOC buy on every book (paying the taker fee every
+// time); records the last reject code at 5000.
+const TAKER = v1Bundle({
+  fields: '(global $next (mut i64) (i64.const 1))',
+  onBook: `(global.set $next (i64.add (global.get $next) (i64.const 1)))
+    ${placeAction(0, '(i64.add (i64.load offset=320 (local.get $book)) (i64.const 1000000000))', 10_000, 1, 2).replace('(i64.const 0))', '(global.get $next))')}`,
+  onReject: '(i32.store (i32.const 5000) (i32.load8_u offset=8 (local.get $reject)))',
+});
+
 function config(deploy: string, risk = '') {
   return `
 [node]
@@ -177,6 +186,28 @@ describe('automatic halts name their cause', () => {
   });
 });
 
+describe('position-limit pause', () => {
+  it('a position over a limit lowered since it was taken pauses the instance at takeover, and its adding orders get POSITION_LIMIT', async () => {
+    const dir = tempDir('halt');
+    const taker = writeBundle(dir, 'taker.wasm', TAKER);
+    const first = EngineHarness.fromToml(config(deploy('taker', taker)), dir);
+    await first.start();
+    await first.ticksUntil(() => first.engine.oms.position('taker', 'BTC/USD').qty1e8 >= 50_000, 200);
+    await first.engine.shutdown();
+    await first.journal.close();
+
+    const second = EngineHarness.fromToml(config(deploy('taker', taker, 'max_position = "0.0002"')), dir);
+    await second.bootstrapAndLead();
+    expect(second.engine.core.pauseCode('taker')).toBe(RejectCode.PositionLimit);
+    expect(second.sink.of('pause')[0].reason).toMatch(/^position \d+ in BTC\/USD over the limit 20000 \(qty_1e8\)$/);
+    await second.ticks(2);
+    expect(second.engine.deployment('taker')!.algo.mem.u32[5000 / 4]).toBe(RejectCode.PositionLimit);
+    expect(second.sink.of('order')).toEqual([]);
+    expect(second.engine.halted).toBe(false);
+    await second.engine.shutdown();
+  });
+});
+
 describe('the journal failing', () => {
   it('halts the node naming the cause, and an order it could not record is never sent', async () => {
     const dir = tempDir('halt');
@@ -198,13 +229,7 @@ describe('the journal failing', () => {
 describe('per-instance pause', () => {
   it('a daily loss over the limit pauses that instance with DAILY_LOSS_LIMIT, and the node stays unhalted', async () => {
     const dir = tempDir('halt');
-    // Crosses the spread with a 0.0001 IOC buy on every book: pays the taker fee every time.
-    const taker = writeBundle(dir, 'taker.wasm', v1Bundle({
-      fields: '(global $next (mut i64) (i64.const 1))',
-      onBook: `(global.set $next (i64.add (global.get $next) (i64.const 1)))
-        ${placeAction(0, '(i64.add (i64.load offset=320 (local.get $book)) (i64.const 1000000000))', 10_000, 1, 2).replace('(i64.const 0))', '(global.get $next))')}`,
-      onReject: '(i32.store (i32.const 5000) (i32.load8_u offset=8 (local.get $reject)))',
-    }));
+    const taker = writeBundle(dir, 'taker.wasm', TAKER);
     // Reject-rate halts off: the flooder's open-order rejects must not halt the node here.
     const h = EngineHarness.fromToml(config(deploy('taker', taker, 'max_daily_loss = "0.01"') + deploy('flooder', writeBundle(dir, 'flooder.wasm', FLOODER)), 'max_rejects_per_sec = 0'), dir);
     await h.start();

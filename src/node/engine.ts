@@ -352,6 +352,8 @@ export class Engine {
       });
     }
     await this.reconcile();
+    // A limit lowered since the position was taken (a new config, a restart) is a breach now.
+    for (const d of this.deployments) for (const symbol of d.config.symbols) this.checkPositionLimit(d, symbol);
     this.phase = 'trading';
     this.timers.push(setInterval(() => this.onHeartbeat(), HEARTBEAT_MS));
     this.timers.push(setInterval(() => this.checkHealth(), MONITOR_MS));

@@ -81,6 +81,13 @@ export class EngineHarness {
     await this.engine.start(this.journal.currentTerm);
   }
 
+  /** Starts as a restarted node does: Bootstrap from the journal, then lead. */
+  async bootstrapAndLead(): Promise<void> {
+    this.engine.prepare();
+    for (const record of this.journal.records()) this.engine.replay(record.message);
+    await this.engine.lead(this.journal.currentTerm);
+  }
+
   /** Advances every venue by `count` ticks of 50 ms, letting queued venue events flow between ticks. */
   async ticks(count: number): Promise<void> {
     for (let i = 0; i < count; i++) {
