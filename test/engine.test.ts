@@ -182,3 +182,59 @@ bundle = "${greedy}"
     expect(h.sink.of('order').length).toBe(ordersBefore);
   });
 });
+
+describe('NBBO and heartbeat callbacks', () => {
+  // Records on_nbbo calls (count at 5000, venue_ct at 5004, the bid at 5008) and
+  // on_heartbeat calls (count at 5016); answers nothing.
+  const WATCHER = v1Bundle({
+    fields: `(func (export "algo_on_nbbo") (param $nbbo i32) (param $state i32) (result i32)
+        (i32.store (i32.const 5000) (i32.add (i32.load (i32.const 5000)) (i32.const 1)))
+        (i32.store (i32.const 5004) (i32.load8_u offset=48 (local.get $nbbo)))
+        (i64.store (i32.const 5008) (i64.load (local.get $nbbo)))
+        (i32.const 0))
+      (func (export "algo_on_heartbeat") (param $state i32) (result i32)
+        (i32.store (i32.const 5016) (i32.add (i32.load (i32.const 5016)) (i32.const 1)))
+        (i32.const 0))`,
+  });
+
+  it('on_nbbo gets the best bid across both venues, coalesced; an instance without the export gets none', async () => {
+    const dir = tempDir('engine');
+    const watcher = writeBundle(dir, 'watcher.wasm', WATCHER);
+    const h = EngineHarness.fromToml(venues() + makerAndHedger + `
+[deploy.watcher]
+venue = "sim_a"
+label = "watcher"
+symbols = ["BTC/USD"]
+bundle = "${watcher}"
+`, dir);
+    await h.start();
+    await h.ticks(5);
+    const u32 = h.engine.deployment('watcher')!.algo.mem.u32;
+    const view = new DataView(h.engine.deployment('watcher')!.algo.mem.memory.buffer);
+    expect(u32[5000 / 4]).toBeGreaterThan(0);
+    expect(u32[5000 / 4]).toBeLessThanOrEqual(h.venues.reduce((n, v) => n + v.stats().booksPublished, 0));
+    expect(u32[5004 / 4]).toBe(2);
+    const best = Math.max(...h.venues.map((_, i) => h.engine.book(i, 'BTC/USD')!.bestBid()));
+    expect(Number(view.getBigUint64(5008, true))).toBe(best);
+    expect(h.engine.deployment('maker')!.algo.has.nbbo).toBe(false);
+    await h.engine.shutdown();
+  });
+
+  it('on_heartbeat fires once a second for an instance that exports it', async () => {
+    const dir = tempDir('engine');
+    const watcher = writeBundle(dir, 'watcher.wasm', WATCHER);
+    const h = EngineHarness.fromToml(venues() + `
+[deploy.watcher]
+venue = "sim_a"
+label = "watcher"
+symbols = ["BTC/USD"]
+bundle = "${watcher}"
+`, dir);
+    await h.start();
+    const u32 = () => h.engine.deployment('watcher')!.algo.mem.u32;
+    const deadline = Date.now() + 5000;
+    while (u32()[5016 / 4] < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(u32()[5016 / 4]).toBeGreaterThanOrEqual(2);
+    await h.engine.shutdown();
+  });
+});

@@ -1,7 +1,7 @@
 import { NodeRole, OrderType, RejectCode } from '../wasm/abi.ts';
 import { AlgoInstance, type InstanceHost } from '../wasm/algoInstance.ts';
 import type { LoadedBundle } from '../wasm/loader.ts';
-import { writeBook, writeFill, writeNbbo, writeReject, writeState, type NbboFields, type OpenOrderFields, type StateFields } from '../wasm/structs.ts';
+import { writeBook, writeFill, writeNbbo, writeReject, writeState, type OpenOrderFields, type StateFields } from '../wasm/structs.ts';
 import type { L2Book } from '../venues/book.ts';
 import type { OrderRequest, Side, Venue, VenueOrderEvent, VenueStatus } from '../venues/venue.ts';
 import { CancelTracker, type CancelOutcome } from './cancelTracker.ts';
@@ -12,6 +12,7 @@ import { DailyLoss } from './dailyLoss.ts';
 import type { DeployPlan } from './deployPlan.ts';
 import { HaltMonitor } from './haltMonitor.ts';
 import { MeshRouter, type MeshDelivery } from './meshRouter.ts';
+import { NbboBook, type Top } from './nbboBook.ts';
 import type { EventSink } from './nodeEvent.ts';
 import type { ApplyOutcome, Order } from './oms.ts';
 import { paramsText } from './paramsText.ts';
@@ -96,9 +97,8 @@ export class Engine {
   private readonly marks: Map<string, number>[];
   /** The venue's own latest book object per symbol (kept by reference, never copied), for the UI. */
   private readonly books: Map<string, L2Book>[];
-  private readonly tops: Map<string, Float64Array>[];
-  private readonly nbbo = new Map<string, NbboFields>();
-  private readonly nbboDirty = new Set<string>();
+  readonly nbbo = new NbboBook();
+  private readonly top: Top = { bidPx1e9: 0, bidSz1e8: 0, askPx1e9: 0, askSz1e8: 0 };
   private nbboScheduled = false;
   private readonly rejectQueue: { d: RunningDeployment; idLo: number; idHi: number; code: number }[] = [];
   private readonly stateOrders: OpenOrderFields[] = [];
@@ -132,7 +132,6 @@ export class Engine {
     this.subscribers = venues.map(() => new Map());
     this.marks = venues.map(() => new Map());
     this.books = venues.map(() => new Map());
-    this.tops = venues.map(() => new Map());
     this.venueStates = venues.map(() => ({ status: 'online', lastDataMs: 0 }));
     this.monitor = new HaltMonitor(config.haltTriggers);
     const allSymbols = [...new Set(config.deployments.flatMap((d) => d.symbols))].sort();
@@ -501,71 +500,35 @@ export class Engine {
   }
 
   private updateTop(venueIndex: number, book: L2Book): void {
-    let top = this.tops[venueIndex].get(book.symbol);
-    if (top === undefined) {
-      top = new Float64Array(4);
-      this.tops[venueIndex].set(book.symbol, top);
-    }
-    const bidPx = book.bidCount > 0 ? book.bidPx[0] : 0;
-    const bidSz = book.bidCount > 0 ? book.bidSz[0] : 0;
-    const askPx = book.askCount > 0 ? book.askPx[0] : 0;
-    const askSz = book.askCount > 0 ? book.askSz[0] : 0;
-    if (top[0] === bidPx && top[1] === bidSz && top[2] === askPx && top[3] === askSz) return;
-    top[0] = bidPx;
-    top[1] = bidSz;
-    top[2] = askPx;
-    top[3] = askSz;
-    this.nbboDirty.add(book.symbol);
-    if (!this.nbboScheduled) {
-      this.nbboScheduled = true;
-      setImmediate(() => this.publishNbbo());
-    }
+    const t = this.top;
+    t.bidPx1e9 = book.bidCount > 0 ? book.bidPx[0] : 0;
+    t.bidSz1e8 = book.bidCount > 0 ? book.bidSz[0] : 0;
+    t.askPx1e9 = book.askCount > 0 ? book.askPx[0] : 0;
+    t.askSz1e8 = book.askCount > 0 ? book.askSz[0] : 0;
+    const venue = this.venues[venueIndex];
+    if (this.nbbo.update(book.symbol, venue.name, venue.venueId, t)) this.scheduleNbbo();
   }
 
   /** Coalesced: a burst of book updates gives each subscriber one call with the latest state. */
+  private scheduleNbbo(): void {
+    if (this.nbboScheduled) return;
+    this.nbboScheduled = true;
+    setImmediate(() => this.publishNbbo());
+  }
+
   private publishNbbo(): void {
     this.nbboScheduled = false;
     if (this.phase !== 'trading') return;
-    for (const symbol of this.nbboDirty) {
-      const next = this.computeNbbo(symbol);
-      const prev = this.nbbo.get(symbol);
-      if (prev !== undefined && prev.bidPx1e9 === next.bidPx1e9 && prev.askPx1e9 === next.askPx1e9 && prev.bidSz1e8 === next.bidSz1e8 && prev.askSz1e8 === next.askSz1e8) continue;
-      this.nbbo.set(symbol, next);
+    for (const { symbol, nbbo } of this.nbbo.take((s) => this.symbolIds.get(s) ?? 0, this.clockNs())) {
       for (const d of this.deployments) {
         if (!d.algo.running || !d.algo.has.nbbo || !d.symbolIds.has(symbol)) continue;
-        writeNbbo(d.algo.mem, d.algo.nbboPtr, next);
+        writeNbbo(d.algo.mem, d.algo.nbboPtr, nbbo);
         this.writeStateFor(d, symbol);
         if (d.algo.onNbbo()) this.processActions(d, symbol);
         this.mesh.collect(d);
       }
     }
-    this.nbboDirty.clear();
     this.drain();
-  }
-
-  /** The cross-venue best bid and offer of a symbol, if any venue has a book for it. */
-  nbboOf(symbol: string): NbboFields | undefined {
-    return this.nbbo.get(symbol);
-  }
-
-  private computeNbbo(symbol: string): NbboFields {
-    const n: NbboFields = { bidPx1e9: 0, bidSz1e8: 0, askPx1e9: 0, askSz1e8: 0, bidVenue: 0, askVenue: 0, symbolId: this.symbolIds.get(symbol) ?? 0, recvNs: this.clockNs(), venueCount: 0 };
-    for (let i = 0; i < this.venues.length; i++) {
-      const top = this.tops[i].get(symbol);
-      if (top === undefined) continue;
-      n.venueCount++;
-      if (top[0] > n.bidPx1e9) {
-        n.bidPx1e9 = top[0];
-        n.bidSz1e8 = top[1];
-        n.bidVenue = this.venues[i].venueId;
-      }
-      if (top[2] > 0 && (n.askPx1e9 === 0 || top[2] < n.askPx1e9)) {
-        n.askPx1e9 = top[2];
-        n.askSz1e8 = top[3];
-        n.askVenue = this.venues[i].venueId;
-      }
-    }
-    return n;
   }
 
   private onHeartbeat(): void {

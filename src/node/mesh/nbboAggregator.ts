@@ -1,0 +1,115 @@
+import type { MeshNbbo, MeshTop } from './meshProtocol.ts';
+
+/** (venue, symbol) tops one node may publish: bounds the coordinator's book per peer. */
+export const MAX_TOPS_PER_SOURCE = 1024;
+
+interface SourceTop {
+  source: string;
+  top: MeshTop;
+}
+
+/**
+ * The cross-venue best bid and offer per symbol, from the tops every node publishes.
+ * Pure state: callers feed tops and take the changes at their own pace, so a burst of
+ * updates becomes one change per symbol. Each (source, venue) keeps its own entry, so two
+ * nodes on the same venue do not overwrite each other and a node that leaves takes only
+ * its own tops with it.
+ */
+export class NbboAggregator {
+  private readonly bySymbol = new Map<string, Map<string, SourceTop>>();
+  private readonly countBySource = new Map<string, number>();
+  private readonly published = new Map<string, MeshNbbo>();
+  private readonly dirty = new Set<string>();
+
+  /** Records a top (both sides zero withdraws it); false when the source is at MAX_TOPS_PER_SOURCE and this would be a new entry. */
+  setTop(source: string, top: MeshTop): boolean {
+    const key = source + '\u0000' + top.venueId;
+    let entries = this.bySymbol.get(top.symbol);
+    const empty = top.bidPx1e9 === 0 && top.askPx1e9 === 0;
+    if (empty) {
+      if (entries?.delete(key) === true) {
+        this.countBySource.set(source, (this.countBySource.get(source) ?? 1) - 1);
+        if (entries.size === 0) this.bySymbol.delete(top.symbol);
+        this.dirty.add(top.symbol);
+      }
+      return true;
+    }
+    if (entries === undefined) {
+      entries = new Map();
+      this.bySymbol.set(top.symbol, entries);
+    }
+    if (!entries.has(key)) {
+      const count = this.countBySource.get(source) ?? 0;
+      if (count >= MAX_TOPS_PER_SOURCE) {
+        if (entries.size === 0) this.bySymbol.delete(top.symbol);
+        return false;
+      }
+      this.countBySource.set(source, count + 1);
+    }
+    entries.set(key, { source, top: { ...top } });
+    this.dirty.add(top.symbol);
+    return true;
+  }
+
+  /** Forgets every top a source published (it disconnected). */
+  dropSource(source: string): void {
+    for (const [symbol, entries] of this.bySymbol) {
+      for (const [key, entry] of entries) {
+        if (entry.source !== source) continue;
+        entries.delete(key);
+        this.dirty.add(symbol);
+      }
+      if (entries.size === 0) this.bySymbol.delete(symbol);
+    }
+    this.countBySource.delete(source);
+  }
+
+  nbboOf(symbol: string): MeshNbbo | undefined {
+    return this.published.get(symbol);
+  }
+
+  /**
+   * The symbols whose NBBO differs from what the last call returned, with the new NBBO.
+   * A symbol with no tops left comes back once as an empty NBBO (venueCount 0).
+   */
+  takeChanges(): [string, MeshNbbo][] {
+    const changes: [string, MeshNbbo][] = [];
+    for (const symbol of this.dirty) {
+      const next = this.compute(symbol);
+      const prev = this.published.get(symbol);
+      if (prev !== undefined && sameNbbo(prev, next)) continue;
+      if (prev === undefined && next.venueCount === 0) continue;
+      if (next.venueCount === 0) this.published.delete(symbol);
+      else this.published.set(symbol, next);
+      changes.push([symbol, next]);
+    }
+    this.dirty.clear();
+    return changes;
+  }
+
+  private compute(symbol: string): MeshNbbo {
+    const n: MeshNbbo = { bidPx1e9: 0, bidSz1e8: 0, askPx1e9: 0, askSz1e8: 0, bidVenue: 0, askVenue: 0, venueCount: 0 };
+    const entries = this.bySymbol.get(symbol);
+    if (entries === undefined) return n;
+    const venues = new Set<number>();
+    for (const { top } of entries.values()) {
+      venues.add(top.venueId);
+      if (top.bidPx1e9 > n.bidPx1e9) {
+        n.bidPx1e9 = top.bidPx1e9;
+        n.bidSz1e8 = top.bidSz1e8;
+        n.bidVenue = top.venueId;
+      }
+      if (top.askPx1e9 > 0 && (n.askPx1e9 === 0 || top.askPx1e9 < n.askPx1e9)) {
+        n.askPx1e9 = top.askPx1e9;
+        n.askSz1e8 = top.askSz1e8;
+        n.askVenue = top.venueId;
+      }
+    }
+    n.venueCount = venues.size;
+    return n;
+  }
+}
+
+function sameNbbo(a: MeshNbbo, b: MeshNbbo): boolean {
+  return a.bidPx1e9 === b.bidPx1e9 && a.bidSz1e8 === b.bidSz1e8 && a.askPx1e9 === b.askPx1e9 && a.askSz1e8 === b.askSz1e8 && a.bidVenue === b.bidVenue && a.askVenue === b.askVenue && a.venueCount === b.venueCount;
+}
