@@ -54,13 +54,10 @@ await yargs(hideBin(process.argv))
       try {
         const config = loadConfig(resolve(argv.config));
         const headless = argv.daemon || !process.stdout.isTTY;
-        let mountUi: ((node: RunningNode) => () => void) | undefined;
+        let mountUi: ((node: RunningNode) => () => Promise<void>) | undefined;
         if (!headless) {
-          const { mountUi: mount } = await import('./tui/mountUi.tsx');
-          mountUi = (node) => {
-            const ui = mount(node, { halt: node.halt, resume: node.resume, quit: () => node.shutdown('quit from the terminal UI') }, { mode: 'local' });
-            return () => ui.unmount();
-          };
+          const { startUiThread } = await import('./tui/uiThread.ts');
+          mountUi = (node) => startUiThread(node, { halt: node.halt, resume: node.resume, quit: () => node.shutdown('quit from the terminal UI') }, { mode: 'local' }).unmount;
         }
         code = await runNode(config, { output: headless ? { format: 'json', out: process.stdout } : null, durationS: argv.duration, mountUi });
       } catch (error) {

@@ -1,8 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
-import { mountUi, type SnapshotSource } from '../src/tui/mountUi.tsx';
+import type { SnapshotSource } from '../src/tui/mountUi.tsx';
 import type { ViewModel } from '../src/tui/viewModel.ts';
 import { sampleViewModel } from './support/sampleViewModel.ts';
+
+// Ink draws only its last frame when CI is set, as it is on CI machines; the node's UI
+// paths set CI=false before Ink loads (see uiThreadEntry.mjs), and so does this test.
+process.env.CI = 'false';
+const { mountUi } = await import('../src/tui/mountUi.tsx');
 
 class FakeTerminalOut extends EventEmitter {
   columns = 100;

@@ -76,6 +76,9 @@ export async function deploy(dataDir: string, configPath: string): Promise<strin
 
 /** `sequence tui`: the same UI as `run`, attached to a running node; detaching leaves it running. */
 export async function attachUi(dataDir: string): Promise<void> {
+  // Ink draws only the last frame when CI is set in the environment; `sequence tui` runs on
+  // a real terminal, so it must draw every one. Set before Ink is first loaded.
+  process.env.CI = 'false';
   const { mountUi } = await import('../tui/mountUi.tsx');
   const client = await ControlClient.connect(socketPath(dataDir));
   let latest: ViewModel | null = null;

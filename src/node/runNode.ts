@@ -27,7 +27,7 @@ export interface RunOptions {
   /** Stop by itself after this many seconds (graceful shutdown), or run until a signal. */
   durationS?: number;
   /** Mounts the terminal UI on the node's snapshots; returns a function that unmounts it. */
-  mountUi?: (node: RunningNode) => () => void;
+  mountUi?: (node: RunningNode) => () => Promise<void>;
 }
 
 /** What a UI mounted in this process needs from the running node. */
@@ -250,7 +250,7 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
     sim_open_orders: Object.fromEntries(venues.filter((v) => v instanceof SimVenue).map((v) => [v.name, (v as SimVenue).openUserOrders()])),
   });
   await (control as ControlServer | null)?.close();
-  unmountUi?.();
+  await unmountUi?.();
   await journal.flushToDisk();
   await journal.close();
   writer?.flush();

@@ -20,7 +20,8 @@ export type NodeInfo = () => Omit<NodeView, 'phase' | 'uptimeS' | 'id'>;
  * The node calls it on a ~30 Hz timer, never from the trading path.
  */
 export class ViewPublisher implements EventSink {
-  private readonly blotter: BlotterRow[] = [];
+  /** The newest trading messages the blotter shows, formatted only when a snapshot is built. */
+  private readonly blotter: { tsMs: number; message: TradingMessage; row?: BlotterRow }[] = [];
   private readonly logs: LogLineView[] = [];
   private readonly meshRecent: MeshMessageView[] = [];
   private readonly mids = new Map<string, number[]>();
@@ -36,31 +37,28 @@ export class ViewPublisher implements EventSink {
     if (event.type === 'log') push(this.logs, { tsMs: Date.now(), label: String(event.label), level: Number(event.level), line: String(event.line) });
   }
 
+  /** Keeps the message as it is: the text the blotter shows is made when a snapshot is built, off the trading path. */
   trading(m: TradingMessage): void {
-    const tsMs = Date.now();
+    if (m.kind === 'order' || m.kind === 'fill' || m.kind === 'reject' || m.kind === 'nodeReject' || m.kind === 'canceled') push(this.blotter, { tsMs: Date.now(), message: m });
+    else if (m.kind === 'mesh') push(this.meshRecent, { tsMs: Date.now(), from: m.from, to: m.to, bytes: m.payload.length });
+  }
+
+  private blotterRow(tsMs: number, m: TradingMessage): BlotterRow {
     switch (m.kind) {
       case 'order':
         this.labelOf.set(m.clientOrderId, m.label);
         if (this.labelOf.size > 4 * VIEW_ROWS) this.labelOf.delete(this.labelOf.keys().next().value as string);
-        push(this.blotter, { tsMs, label: m.label, kind: 'order', text: `${m.side === 1 ? 'BUY ' : 'SELL'} ${qty(m.qty1e8)} @ ${px(m.px1e9)} ${m.venue} ${m.clientOrderId}` });
-        break;
+        return { tsMs, label: m.label, kind: 'order', text: `${m.side === 1 ? 'BUY ' : 'SELL'} ${qty(m.qty1e8)} @ ${px(m.px1e9)} ${m.venue} ${m.clientOrderId}` };
       case 'fill':
-        push(this.blotter, { tsMs, label: this.labelOf.get(m.clientOrderId) ?? '', kind: 'fill', text: `FILL ${qty(m.qty1e8)} @ ${px(m.px1e9)} ${m.liquidity} ${m.clientOrderId}` });
-        break;
+        return { tsMs, label: this.labelOf.get(m.clientOrderId) ?? '', kind: 'fill', text: `FILL ${qty(m.qty1e8)} @ ${px(m.px1e9)} ${m.liquidity} ${m.clientOrderId}` };
       case 'reject':
-        push(this.blotter, { tsMs, label: this.labelOf.get(m.clientOrderId) ?? '', kind: 'reject', text: `REJECT ${m.clientOrderId}: ${m.reason}` });
-        break;
+        return { tsMs, label: this.labelOf.get(m.clientOrderId) ?? '', kind: 'reject', text: `REJECT ${m.clientOrderId}: ${m.reason}` };
       case 'nodeReject':
-        push(this.blotter, { tsMs, label: m.label, kind: 'reject', text: `REJECT order ${m.algoOrderId} (${m.code}): ${m.reason}` });
-        break;
+        return { tsMs, label: m.label, kind: 'reject', text: `REJECT order ${m.algoOrderId} (${m.code}): ${m.reason}` };
       case 'canceled':
-        push(this.blotter, { tsMs, label: this.labelOf.get(m.clientOrderId) ?? '', kind: 'canceled', text: `CANCELED ${m.clientOrderId} (${m.reason})` });
-        break;
-      case 'mesh':
-        push(this.meshRecent, { tsMs, from: m.from, to: m.to, bytes: m.payload.length });
-        break;
+        return { tsMs, label: this.labelOf.get(m.clientOrderId) ?? '', kind: 'canceled', text: `CANCELED ${m.clientOrderId} (${m.reason})` };
       default:
-        break;
+        return { tsMs, label: '', kind: 'order', text: m.kind };
     }
   }
 
@@ -134,7 +132,7 @@ export class ViewPublisher implements EventSink {
           maxCallUs: Math.round(d.algo.maxCallNs / 100) / 10,
         };
       }),
-      blotter: [...this.blotter],
+      blotter: this.blotter.map((b) => (b.row ??= this.blotterRow(b.tsMs, b.message))),
       mesh: { links: e.mesh.links().map((l) => ({ ...l })), recent: [...this.meshRecent] },
       logs: [...this.logs],
     };

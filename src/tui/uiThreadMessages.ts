@@ -1,0 +1,17 @@
+import type { ViewModel } from './viewModel.ts';
+
+/** From the node to the UI thread. */
+export type ToUiThread =
+  | { type: 'snapshot'; vm: ViewModel }
+  /** The terminal was resized: signals (SIGWINCH) reach only the main thread. */
+  | { type: 'resize'; columns: number; rows: number }
+  | { type: 'unmount' };
+
+/** From the UI thread to the node: the keys' intents. */
+export type FromUiThread = { type: 'halt'; cancelAll: boolean } | { type: 'resume' } | { type: 'quit' };
+
+export interface UiThreadOptions {
+  mode: 'local' | 'attached';
+  /** Render into an invisible terminal of this size instead of the process's own (benchmarks). */
+  offscreen?: { columns: number; rows: number };
+}

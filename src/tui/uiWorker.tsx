@@ -1,0 +1,58 @@
+// Runs in the UI thread: renders the UI on the terminal's own handles (fd 0 and 1) from
+// the snapshots the node posts, and posts the keys' intents back. Nothing here shares the
+// trading thread's event loop, so a render never delays a book or an order.
+
+import { PassThrough, Writable } from 'node:stream';
+import tty from 'node:tty';
+import { parentPort, workerData } from 'node:worker_threads';
+import { mountUi } from './mountUi.tsx';
+import type { ToUiThread, UiThreadOptions } from './uiThreadMessages.ts';
+import type { ViewModel } from './viewModel.ts';
+
+const port = parentPort!;
+const options = workerData as UiThreadOptions;
+const stdout = (options.offscreen === undefined ? new tty.WriteStream(1) : offscreenTerminal(options.offscreen.columns, options.offscreen.rows)) as unknown as NodeJS.WriteStream;
+const stdin = (options.offscreen === undefined ? new tty.ReadStream(0) : offscreenKeyboard()) as unknown as NodeJS.ReadStream;
+
+/** A keyboard nobody types on; Ink reads keys only from a stream that can be put in raw mode. */
+function offscreenKeyboard(): PassThrough {
+  return Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => undefined, ref: () => undefined, unref: () => undefined });
+}
+
+/** A terminal of the given size that nobody sees (benchmarks measure the UI's work with it). */
+function offscreenTerminal(columns: number, rows: number): Writable {
+  const out = new Writable({ write: (_chunk, _encoding, done) => done() });
+  return Object.assign(out, { columns, rows, isTTY: true });
+}
+const listeners = new Set<(vm: ViewModel) => void>();
+
+const ui = mountUi(
+  {
+    subscribe: (onSnapshot) => {
+      listeners.add(onSnapshot);
+      return () => listeners.delete(onSnapshot);
+    },
+  },
+  {
+    halt: (cancelAll) => port.postMessage({ type: 'halt', cancelAll }),
+    resume: () => port.postMessage({ type: 'resume' }),
+    quit: () => port.postMessage({ type: 'quit' }),
+  },
+  { mode: options.mode, stdout, stdin },
+);
+
+port.on('message', (message: ToUiThread) => {
+  if (message.type === 'snapshot') {
+    for (const l of listeners) l(message.vm);
+    return;
+  }
+  if (message.type === 'resize') {
+    stdout.columns = message.columns;
+    stdout.rows = message.rows;
+    stdout.emit('resize');
+    return;
+  }
+  ui.unmount();
+  stdin.destroy();
+  port.close();
+});
