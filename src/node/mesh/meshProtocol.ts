@@ -172,6 +172,14 @@ export function payloadError(payload: Uint8Array): string | null {
   return payload.byteLength > MAX_MESSAGE_BYTES ? `payload is ${payload.byteLength} bytes; a mesh message carries at most ${MAX_MESSAGE_BYTES}` : null;
 }
 
+/** The checks __seq_send makes for an algorithm, for direct callers: throws RangeError naming the problem. */
+export function assertSendable(to: string, payload: Uint8Array): void {
+  const toErr = labelError(to);
+  if (toErr !== null) throw new RangeError(`mesh send: label "to" ${toErr}`);
+  const payloadErr = payloadError(payload);
+  if (payloadErr !== null) throw new RangeError(`mesh send: ${payloadErr}`);
+}
+
 /** Why a set of hosted labels cannot be announced (invalid, duplicated, too many), or null. */
 export function labelListError(labels: readonly unknown[]): string | null {
   if (labels.length > MAX_LABELS_PER_NODE) return `${labels.length} labels; a node hosts at most ${MAX_LABELS_PER_NODE}`;

@@ -68,6 +68,11 @@ export class NbboAggregator {
     return this.published.get(symbol);
   }
 
+  /** Every symbol's last-taken NBBO: what a newly joined node needs to start from. */
+  snapshot(): [string, MeshNbbo][] {
+    return [...this.published];
+  }
+
   /**
    * The symbols whose NBBO differs from what the last call returned, with the new NBBO.
    * A symbol with no tops left comes back once as an empty NBBO (venueCount 0).
