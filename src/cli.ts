@@ -7,6 +7,8 @@ import { ControlError } from './control/controlError.ts';
 import { ConfigError, loadConfig } from './node/config.ts';
 import { checkDeployments } from './node/deployCheck.ts';
 import { JournalError } from './node/journal/journalErrors.ts';
+import { hostedPart, HostedPartError } from './node/hostedPart.ts';
+import { MeshError } from './node/remoteMesh.ts';
 import { runNode, type RunningNode } from './node/runNode.ts';
 import { BundleError } from './wasm/loader.ts';
 import { VenueUnavailableError } from './venues/createVenues.ts';
@@ -15,7 +17,7 @@ import { VenueUnavailableError } from './venues/createVenues.ts';
 const EXIT_BAD_INPUT = 2;
 
 function fail(error: unknown): never {
-  const known = [ConfigError, BundleError, VenueUnavailableError, ControlError, JournalError];
+  const known = [ConfigError, BundleError, VenueUnavailableError, ControlError, JournalError, MeshError, HostedPartError];
   if (known.some((k) => error instanceof k)) {
     process.stderr.write(`sequence: ${(error as Error).message}\n`);
     process.exit(EXIT_BAD_INPUT);
@@ -45,6 +47,9 @@ await yargs(hideBin(process.argv))
         .option('config', nodeOptions.config)
         .option('daemon', { type: 'boolean', default: false, describe: 'Run headless, writing one JSON object per line to stdout' })
         .option('duration', { type: 'number', describe: 'Shut down gracefully after this many seconds' })
+        .option('labels', { type: 'string', describe: 'Host only these deployments (comma-separated labels); the rest run on other nodes of the mesh' })
+        .option('venues', { type: 'string', describe: 'Host only the deployments on these venues (comma-separated names)' })
+        .option('data-dir', { type: 'string', describe: "This node's data directory (default: the config's data_dir); each node of a mesh has its own" })
         .check((argv) => {
           if (argv.duration !== undefined && !(argv.duration > 0)) throw new Error('--duration must be a positive number of seconds');
           return true;
@@ -52,7 +57,8 @@ await yargs(hideBin(process.argv))
     async (argv) => {
       let code: number;
       try {
-        const config = loadConfig(resolve(argv.config));
+        const config = hostedPart(loadConfig(resolve(argv.config)), argv.labels, argv.venues);
+        if (argv['data-dir'] !== undefined) config.node.dataDir = resolve(argv['data-dir']);
         const headless = argv.daemon || !process.stdout.isTTY;
         let mountUi: ((node: RunningNode) => () => Promise<void>) | undefined;
         if (!headless) {

@@ -18,6 +18,7 @@ import type {
   ParamValue,
   RiskLimits,
   HaltTriggers,
+  MeshConfig,
   SimMarketConfig,
   SimVenueConfig,
   VenueConfig,
@@ -300,12 +301,12 @@ function namedTables(ctx: Context, path: Path, value: unknown, noun: string): Ar
 
 // ---- The schema.
 
-const TOP_LEVEL = ['node', 'venues', 'risk', 'deploy'] as const;
+const TOP_LEVEL = ['node', 'venues', 'risk', 'mesh', 'deploy'] as const;
 
 function readConfig(ctx: Context, doc: Table): NodeConfig {
   for (const key of Object.keys(doc)) {
     if (!(TOP_LEVEL as readonly string[]).includes(key)) {
-      ctx.report([key], 'unknown top-level key; expected one of [node], [venues.NAME], [risk], [deploy.NAME]');
+      ctx.report([key], 'unknown top-level key; expected one of [node], [venues.NAME], [risk], [mesh], [deploy.NAME]');
     }
   }
   const node = readNode(ctx, doc.node);
@@ -314,12 +315,14 @@ function readConfig(ctx: Context, doc: Table): NodeConfig {
   const risk = readRisk(ctx, ['risk'], riskTable);
   const haltTriggers = readHaltTriggers(ctx, ['risk'], riskTable);
   const deployments = readDeployments(ctx, doc.deploy, venues, risk);
+  const mesh = doc.mesh === undefined ? null : readMesh(ctx, subTable(ctx, ['mesh'], doc.mesh));
   return {
     file: resolve(ctx.file),
     node,
     venues: [...venues.parsed.values()],
     risk,
     haltTriggers,
+    mesh,
     deployments,
   };
 }
@@ -465,6 +468,31 @@ function readCoinbaseVenue(ctx: Context, path: Path, name: string, table: Table)
     wsUserUrl: optional(ctx, path, table, 'ws_user_url', url(WS), 'wss://advanced-trade-ws-user.coinbase.com'),
     restUrl: optional(ctx, path, table, 'rest_url', url(HTTP), 'https://api.coinbase.com'),
   };
+}
+
+const MESH_KEYS = ['listen', 'coordinator', 'secret_env'];
+const HOST_PORT = /^(?<host>[A-Za-z0-9.:[\]-]+):(?<port>\d{1,5})$/;
+
+/** `[mesh]`: run the coordinator here (`listen = "host:port"`) or join one (`coordinator = "ws://host:port"`). */
+function readMesh(ctx: Context, table: Table | undefined): MeshConfig | null {
+  if (table === undefined) return null;
+  const path = ['mesh'];
+  rejectUnknownKeys(ctx, path, table, MESH_KEYS);
+  const secretEnv = optional(ctx, path, table, 'secret_env', nonEmptyString, 'SEQUENCE_MESH_SECRET');
+  const listen = optional(ctx, path, table, 'listen', nonEmptyString, '');
+  const coordinator = optional(ctx, path, table, 'coordinator', url(WS), '');
+  if ((listen === '') === (coordinator === '')) {
+    ctx.report(path, 'set exactly one of listen = "host:port" (this node runs the coordinator) or coordinator = "ws://host:port" (this node joins one)');
+    return null;
+  }
+  if (coordinator !== '') return { role: 'edge', url: coordinator, secretEnv };
+  const m = HOST_PORT.exec(listen);
+  const port = Number(m?.groups?.port);
+  if (m === null || !(port > 0 && port < 65536)) {
+    ctx.report([...path, 'listen'], `expected "host:port" with a port 1..65535, got "${listen}"`);
+    return null;
+  }
+  return { role: 'coordinator', host: (m.groups as { host: string }).host.replace(/^\[|\]$/g, ''), port, secretEnv };
 }
 
 const RISK_KEYS = ['max_order_qty', 'max_order_notional', 'max_position', 'max_open_orders', 'max_price_deviation_bps', 'max_orders_per_sec', 'max_daily_loss'];

@@ -104,6 +104,11 @@ export interface DeploymentConfig {
   risk: RiskLimits;
 }
 
+/** How this node joins the mesh across processes and hosts (`[mesh]`); absent: in-process only. */
+export type MeshConfig =
+  | { role: 'coordinator'; host: string; port: number; secretEnv: string }
+  | { role: 'edge'; url: string; secretEnv: string };
+
 export interface NodeConfig {
   /** Absolute path of the file it was read from. */
   file: string;
@@ -111,5 +116,6 @@ export interface NodeConfig {
   venues: VenueConfig[];
   risk: RiskLimits;
   haltTriggers: HaltTriggers;
+  mesh: MeshConfig | null;
   deployments: DeploymentConfig[];
 }

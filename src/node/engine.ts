@@ -1,7 +1,7 @@
 import { NodeRole, OrderType, RejectCode } from '../wasm/abi.ts';
 import { AlgoInstance, type InstanceHost } from '../wasm/algoInstance.ts';
 import type { LoadedBundle } from '../wasm/loader.ts';
-import { writeBook, writeFill, writeNbbo, writeReject, writeState, type OpenOrderFields, type StateFields } from '../wasm/structs.ts';
+import { writeBook, writeFill, writeNbbo, writeReject, writeState, type NbboFields, type OpenOrderFields, type StateFields } from '../wasm/structs.ts';
 import type { L2Book } from '../venues/book.ts';
 import type { OrderRequest, Side, Venue, VenueOrderEvent, VenueStatus } from '../venues/venue.ts';
 import { CancelTracker, type CancelOutcome } from './cancelTracker.ts';
@@ -12,11 +12,13 @@ import { DailyLoss } from './dailyLoss.ts';
 import type { DeployPlan } from './deployPlan.ts';
 import { HaltMonitor } from './haltMonitor.ts';
 import { MeshRouter, type MeshDelivery } from './meshRouter.ts';
+import type { MeshNbbo } from './mesh/meshProtocol.ts';
 import { NbboBook, type Top } from './nbboBook.ts';
+import type { RemoteMesh } from './remoteMesh.ts';
 import type { EventSink } from './nodeEvent.ts';
 import type { ApplyOutcome, Order } from './oms.ts';
 import { paramsText } from './paramsText.ts';
-import type { Position } from './position.ts';
+import { Position } from './position.ts';
 import { RateWindow } from './rateWindow.ts';
 import { checkOrder, type OrderContext } from './riskGate.ts';
 import type { TradingMessage } from './tradingMessage.ts';
@@ -98,6 +100,8 @@ export class Engine {
   /** The venue's own latest book object per symbol (kept by reference, never copied), for the UI. */
   private readonly books: Map<string, L2Book>[];
   readonly nbbo = new NbboBook();
+  private remote: RemoteMesh | null = null;
+  private readonly remoteNbbo = new Map<string, NbboFields>();
   private readonly top: Top = { bidPx1e9: 0, bidSz1e8: 0, askPx1e9: 0, askSz1e8: 0 };
   private nbboScheduled = false;
   private readonly rejectQueue: { d: RunningDeployment; idLo: number; idHi: number; code: number }[] = [];
@@ -146,16 +150,15 @@ export class Engine {
       if (bundle === undefined) throw new Error(`no bundle loaded for deployment ${dc.label}`);
       this.addDeployment(dc, bundle);
     }
-    const first = this.deployments[0];
     this.orderContext = {
-      limits: first.config.risk,
+      limits: config.risk,
       halted: false,
       pauseCode: 0,
-      position: first.positions.get(first.primarySymbol) as Position,
+      position: new Position(),
       liveOrders: [],
       replacing: undefined,
       mark1e9: 0,
-      meta: first.venue.symbolMeta(first.primarySymbol),
+      meta: { tickSize1e9: 0, lotSize1e8: 0, minQty1e8: 0, minNotional1e9: 0, pricePrecision: 0, qtyPrecision: 0 },
       rateExceeded: false,
     };
     this.mesh = new MeshRouter((label) => this.byLabel.get(label)?.algo, (delivery) => this.deliverMessage(delivery));
@@ -251,6 +254,38 @@ export class Engine {
       this.commit({ kind: 'deployment', tsNs: this.clockNs(), label, venue: d.config.venue, symbols: d.config.symbols, bundleSha256: d.algo.bundle.sha256, action });
       this.sink.emit({ type: 'instance', label, status: 'stopped' });
     }
+  }
+
+  // ---- the mesh beyond this process ----------------------------------------------------
+
+  /**
+   * Puts this node on a mesh across processes: messages to labels hosted elsewhere go out
+   * through it, and the cross-venue NBBO comes from its coordinator (which sees every
+   * node's venues), so this node publishes its own tops there instead of computing one.
+   */
+  attachRemote(remote: RemoteMesh): void {
+    this.remote = remote;
+    this.mesh.remote = (from, to, payload) => remote.send(from, to, payload);
+  }
+
+  /** A message for an instance of this node, from an instance on another node. */
+  receiveRemote(from: string, to: string, payload: Uint8Array): void {
+    this.mesh.receive(from, to, payload);
+    this.drain();
+  }
+
+  /** The mesh coordinator's NBBO for a symbol changed. */
+  receiveRemoteNbbo(symbol: string, nbbo: MeshNbbo): void {
+    const fields: NbboFields = { ...nbbo, symbolId: this.symbolIds.get(symbol) ?? 0, recvNs: this.clockNs() };
+    this.remoteNbbo.set(symbol, fields);
+    if (this.phase !== 'trading') return;
+    this.tellNbbo(symbol, fields);
+    this.drain();
+  }
+
+  /** The NBBO the instances see: the mesh coordinator's when on a mesh, else this node's own. */
+  nbboOf(symbol: string): NbboFields | undefined {
+    return this.remote === null ? this.nbbo.get(symbol) : this.remoteNbbo.get(symbol);
   }
 
   get oms() {
@@ -506,7 +541,9 @@ export class Engine {
     t.askPx1e9 = book.askCount > 0 ? book.askPx[0] : 0;
     t.askSz1e8 = book.askCount > 0 ? book.askSz[0] : 0;
     const venue = this.venues[venueIndex];
-    if (this.nbbo.update(book.symbol, venue.name, venue.venueId, t)) this.scheduleNbbo();
+    if (!this.nbbo.update(book.symbol, venue.name, venue.venueId, t)) return;
+    if (this.remote === null) this.scheduleNbbo();
+    else this.remote.publishTop({ venueId: venue.venueId, venue: venue.name, symbol: book.symbol, ...t });
   }
 
   /** Coalesced: a burst of book updates gives each subscriber one call with the latest state. */
@@ -519,16 +556,18 @@ export class Engine {
   private publishNbbo(): void {
     this.nbboScheduled = false;
     if (this.phase !== 'trading') return;
-    for (const { symbol, nbbo } of this.nbbo.take((s) => this.symbolIds.get(s) ?? 0, this.clockNs())) {
-      for (const d of this.deployments) {
-        if (!d.algo.running || !d.algo.has.nbbo || !d.symbolIds.has(symbol)) continue;
-        writeNbbo(d.algo.mem, d.algo.nbboPtr, nbbo);
-        this.writeStateFor(d, symbol);
-        if (d.algo.onNbbo()) this.processActions(d, symbol);
-        this.mesh.collect(d);
-      }
-    }
+    for (const { symbol, nbbo } of this.nbbo.take((s) => this.symbolIds.get(s) ?? 0, this.clockNs())) this.tellNbbo(symbol, nbbo);
     this.drain();
+  }
+
+  private tellNbbo(symbol: string, nbbo: NbboFields): void {
+    for (const d of this.deployments) {
+      if (!d.algo.running || !d.algo.has.nbbo || !d.symbolIds.has(symbol)) continue;
+      writeNbbo(d.algo.mem, d.algo.nbboPtr, nbbo);
+      this.writeStateFor(d, symbol);
+      if (d.algo.onNbbo()) this.processActions(d, symbol);
+      this.mesh.collect(d);
+    }
   }
 
   private onHeartbeat(): void {

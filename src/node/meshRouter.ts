@@ -37,6 +37,11 @@ export class MeshRouter {
   private head = 0;
   private count = 0;
   private readonly stats = new Map<string, LinkStats>();
+  /**
+   * Where a message to a label not hosted in this process goes (the mesh across hosts);
+   * returns false when it was dropped there. Null: this node is not on a mesh.
+   */
+  remote: ((from: string, to: string, payload: Uint8Array) => boolean) | null = null;
 
   constructor(
     private readonly lookup: (label: string) => AlgoInstance | undefined,
@@ -58,22 +63,42 @@ export class MeshRouter {
       const link = this.link(sender.label, to);
       link.sent++;
       const target = this.lookup(to);
+      const payload = algo.outboxPayloads[i].subarray(0, algo.outboxLengths[i]);
       if (target === undefined) {
-        this.unknownLabel++;
-        link.dropped++;
+        if (this.remote !== null && this.remote(sender.label, to, payload)) {
+          link.delivered++;
+        } else {
+          if (this.remote === null) this.unknownLabel++;
+          link.dropped++;
+        }
         continue;
       }
-      if (!target.has.message || this.count >= MESH_QUEUE_LIMIT) {
-        link.dropped++;
-        continue;
-      }
-      const slot = this.queue[(this.head + this.count) % MESH_QUEUE_LIMIT];
-      slot.from = sender.label;
-      slot.to = to;
-      slot.length = algo.outboxLengths[i];
-      slot.payload.set(algo.outboxPayloads[i].subarray(0, slot.length));
-      this.count++;
+      if (!this.enqueue(sender.label, to, payload, target)) link.dropped++;
     }
+  }
+
+  /** A message from an instance on another node for one hosted here; dropped and counted when it cannot be delivered. */
+  receive(from: string, to: string, payload: Uint8Array): void {
+    const link = this.link(from, to);
+    link.sent++;
+    const target = this.lookup(to);
+    if (target === undefined) {
+      this.unknownLabel++;
+      link.dropped++;
+    } else if (!this.enqueue(from, to, payload, target)) {
+      link.dropped++;
+    }
+  }
+
+  private enqueue(from: string, to: string, payload: Uint8Array, target: AlgoInstance): boolean {
+    if (!target.has.message || this.count >= MESH_QUEUE_LIMIT || payload.length > MAX_MESSAGE_BYTES) return false;
+    const slot = this.queue[(this.head + this.count) % MESH_QUEUE_LIMIT];
+    slot.from = from;
+    slot.to = to;
+    slot.length = payload.length;
+    slot.payload.set(payload);
+    this.count++;
+    return true;
   }
 
   /** Delivers the oldest queued message (or drops it when `live` is false or its target is gone); returns how many were taken. */

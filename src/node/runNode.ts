@@ -17,6 +17,7 @@ import { LeaseFile } from './lease/leaseFile.ts';
 import { LeaseKeeper } from './lease/leaseKeeper.ts';
 import type { EventSink, NodeEvent } from './nodeEvent.ts';
 import { nodeControlHandler } from './nodeControl.ts';
+import { openRemoteMesh, type RemoteMesh } from './remoteMesh.ts';
 import { statusEvent } from './statusEvent.ts';
 import type { TradingMessage } from './tradingMessage.ts';
 import { ViewPublisher } from './viewPublisher.ts';
@@ -136,7 +137,7 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
   // control socket, durability, and the signals that stop the node.
   const subscribers = new Set<(vm: ViewModel) => void>();
   const timers = [
-    setInterval(() => sink.emit(statusEvent(engine)), config.node.statusIntervalMs),
+    setInterval(() => sink.emit({ ...statusEvent(engine), ...(remote === null ? {} : { mesh_links: remote.stats() }) }), config.node.statusIntervalMs),
     setInterval(() => {
       if (subscribers.size === 0 && (control === null || control.clientCount === 0)) return;
       const vm = (publisher as ViewPublisher).snapshot();
@@ -164,6 +165,20 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   if (options.durationS !== undefined) timers.push(setTimeout(() => stop('duration'), options.durationS * 1000));
+
+  // ---- The mesh beyond this process, when configured.
+  let remote: RemoteMesh | null = null;
+  if (config.mesh !== null) {
+    // Names on the mesh are unique: several nodes may run one config, each hosting its part.
+    const labels = config.deployments.map((d) => d.label);
+    const meshName = `${config.node.id}:${labels.length === 0 ? 'coordinator' : labels.join('+')}`;
+    remote = await openRemoteMesh(config.mesh, meshName, labels, {
+      onMessage: (from, to, payload) => engine.receiveRemote(from, to, payload),
+      onNbbo: (symbol, nbbo) => engine.receiveRemoteNbbo(symbol, nbbo),
+      onLink: (up, reason) => sink.emit({ type: 'mesh_link', up, reason }),
+    });
+    engine.attachRemote(remote);
+  }
 
   // ---- Bootstrap: the journal, through the same apply and the algorithms' callbacks.
   engine.prepare();
@@ -250,6 +265,7 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
     sim_open_orders: Object.fromEntries(venues.filter((v) => v instanceof SimVenue).map((v) => [v.name, (v as SimVenue).openUserOrders()])),
   });
   await (control as ControlServer | null)?.close();
+  await (remote as RemoteMesh | null)?.close();
   await unmountUi?.();
   await journal.flushToDisk();
   await journal.close();

@@ -72,7 +72,7 @@ export class ViewPublisher implements EventSink {
       for (const symbol of venue.symbols) {
         const book = e.book(i, symbol);
         if (book === undefined) continue;
-        const nbbo = e.nbbo.get(symbol);
+        const nbbo = e.nbboOf(symbol);
         const key = `${venue.name}\u0000${symbol}`;
         const history = this.mids.get(key) ?? [];
         history.push(book.mid() / 1e9);
