@@ -302,7 +302,7 @@ describe('unknown keys', () => {
   it('at the top level, as a table or a key', () => {
     const text = `log_level = "debug"\n${MINIMAL}\n[deployments.x]\nvenue = "sim_a"\n`;
     const issues = issuesOf(text);
-    const expected = 'unknown top-level key; expected one of [node], [venues.NAME], [risk], [deploy.NAME]';
+    const expected = 'unknown top-level key; expected one of [node], [venues.NAME], [risk], [mesh], [deploy.NAME]';
     expect(issues).toEqual([
       { file: join(dir, 'Sequence.toml'), line: 1, key: 'log_level', message: expected },
       { file: join(dir, 'Sequence.toml'), line: lineContaining(text, '[deployments.x]'), key: 'deployments', message: expected },
@@ -718,5 +718,32 @@ describe('risk limits and halt triggers', () => {
   it('node-wide halt triggers default to 20 rejects a second and 5 s of stale data', () => {
     const text = '[venues.s]\nkind = "sim"\n[venues.s.markets."BTC/USD"]\nstart_price = "1"\n[deploy.a]\nvenue = "s"\nlabel = "a"\nsymbols = ["BTC/USD"]\nbundle = "a.wasm"\n';
     expect(parseConfig(text, '/tmp/Sequence.toml', { checkBundles: false }).haltTriggers).toEqual({ maxRejectsPerSec: 20, staleDataMs: 5000 });
+  });
+});
+
+describe('[mesh]', () => {
+  const base = '[venues.s]\nkind = "sim"\n[venues.s.markets."BTC/USD"]\nstart_price = "1"\n[deploy.a]\nvenue = "s"\nlabel = "a"\nsymbols = ["BTC/USD"]\nbundle = "a.wasm"\n';
+  const parse = (mesh: string) => parseConfig(base + mesh, '/tmp/Sequence.toml', { checkBundles: false });
+  const issues = (mesh: string) => {
+    try {
+      parse(mesh);
+    } catch (error) {
+      return (error as ConfigError).issues.map((i) => `${i.key}: ${i.message}`);
+    }
+    return [];
+  };
+
+  it('listen makes this node the coordinator; coordinator makes it an edge; the secret variable defaults', () => {
+    expect(parse('[mesh]\nlisten = "127.0.0.1:7400"\n').mesh).toEqual({ role: 'coordinator', host: '127.0.0.1', port: 7400, secretEnv: 'SEQUENCE_MESH_SECRET' });
+    expect(parse('[mesh]\ncoordinator = "ws://10.0.0.5:7400"\nsecret_env = "MESH_KEY"\n').mesh).toEqual({ role: 'edge', url: 'ws://10.0.0.5:7400', secretEnv: 'MESH_KEY' });
+    expect(parse('').mesh).toBeNull();
+  });
+
+  it('both or neither of listen and coordinator, a bad port, or an http URL are errors', () => {
+    expect(issues('[mesh]\nlisten = "127.0.0.1:1"\ncoordinator = "ws://x:1"\n')[0]).toMatch(/^mesh: set exactly one of listen/);
+    expect(issues('[mesh]\nsecret_env = "X"\n')[0]).toMatch(/^mesh: set exactly one of listen/);
+    expect(issues('[mesh]\nlisten = "127.0.0.1:99999"\n')[0]).toBe('mesh.listen: expected "host:port" with a port 1..65535, got "127.0.0.1:99999"');
+    expect(issues('[mesh]\ncoordinator = "http://x:1"\n')).toContainEqual(expect.stringMatching(/^mesh\.coordinator: /));
+    expect(issues('[mesh]\nlisten = "127.0.0.1:7400"\nsecret = "inline"\n')[0]).toMatch(/^mesh\.secret: unknown key; expected one of listen, coordinator, secret_env$/);
   });
 });
