@@ -6,6 +6,7 @@ import { benchBootstrap, benchFailover } from './benchLifecycle.ts';
 import { benchOnBook, type BenchFigure } from './benchOnBook.ts';
 import { benchRiskGate } from './benchRiskGate.ts';
 import { benchUi } from './benchUi.ts';
+import { benchMeshAcrossProcesses, benchMeshInProcess } from './benchMesh.ts';
 
 // `npm run bench` runs every benchmark and prints one table; `-- --quick` is a short
 // smoke run; `-- --write` also regenerates BENCHMARKS.md from this run's output.
@@ -28,6 +29,8 @@ const replay = benchReplay(quick);
 const figures: BenchFigure[] = [
   benchOnBook(root, quick),
   benchRiskGate(quick),
+  benchMeshInProcess(quick),
+  await benchMeshAcrossProcesses(quick),
   { ...journal, name: `${journal.name}: ${perSecond(journal)} appends`, goal: '>= 200k appends/s (median <= 5000 ns)' },
   { ...replay, name: `${replay.name}: ${perSecond(replay)} records`, goal: 'replay >= 1M records/s (median <= 1000 ns)' },
   benchBootstrap(quick),
@@ -73,6 +76,12 @@ ${table}
   AlgoState into the instance's memory, the fuel refill, two \`performance.now()\` reads for
   the deadline check, the call, and decoding the two quotes it returns. The bare call is
   the same export called directly: the gap between the two is what the runtime adds.
+- **mesh in one node**: an instance's callback calls \`__seq_send\` (64 bytes), the router
+  collects the outbox after the callback and calls the receiver's \`algo_on_message\`: the
+  whole send-to-delivery path in process, against the receiver's call alone.
+- **mesh across processes**: an edge in the bench process sends through a coordinator to an
+  edge in a child process that echoes it back; one way is half the round trip, against the
+  same path with both edges in one process.
 - **risk and halt gate**: every pre-trade check of one order with all limits on (halt,
   pause, price and lot grid, order rate, open orders counted over 8 live orders, quantity,
   notional with its exact integer product, price deviation, worst-case position), against

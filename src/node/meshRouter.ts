@@ -36,7 +36,8 @@ export class MeshRouter {
   }));
   private head = 0;
   private count = 0;
-  private readonly stats = new Map<string, LinkStats>();
+  /** Per sender, per target: nested so finding a link allocates nothing. */
+  private readonly stats = new Map<string, Map<string, LinkStats>>();
   /**
    * Where a message to a label not hosted in this process goes (the mesh across hosts);
    * returns false when it was dropped there. Null: this node is not on a mesh.
@@ -119,15 +120,19 @@ export class MeshRouter {
   }
 
   links(): LinkStats[] {
-    return [...this.stats.values()];
+    return [...this.stats.values()].flatMap((targets) => [...targets.values()]);
   }
 
   private link(from: string, to: string): LinkStats {
-    const key = from + '\u0000' + to;
-    let s = this.stats.get(key);
+    let targets = this.stats.get(from);
+    if (targets === undefined) {
+      targets = new Map();
+      this.stats.set(from, targets);
+    }
+    let s = targets.get(to);
     if (s === undefined) {
       s = { from, to, sent: 0, delivered: 0, dropped: 0 };
-      this.stats.set(key, s);
+      targets.set(to, s);
     }
     return s;
   }

@@ -56,6 +56,10 @@ export class AlgoInstance {
   readonly outboxPayloads: Uint8Array[] = Array.from({ length: MAX_SENDS_PER_CALLBACK }, () => new Uint8Array(MAX_MESSAGE_BYTES));
   readonly outboxLengths = new Int32Array(MAX_SENDS_PER_CALLBACK);
 
+  private lastLabel = '';
+  private readonly lastLabelBytes = new Uint8Array(MAX_LABEL_BYTES);
+  private lastLabelLength = -1;
+
   calls = 0;
   lastCallNs = 0;
   maxCallNs = 0;
@@ -302,13 +306,30 @@ export class AlgoInstance {
     if (labelLen <= 0 || labelLen > MAX_LABEL_BYTES) return SendResult.BadLabel;
     if (payloadLen < 0 || payloadLen > MAX_MESSAGE_BYTES) return SendResult.PayloadTooLarge;
     if (this.outboxCount >= MAX_SENDS_PER_CALLBACK) return SendResult.OutboxFull;
-    const label = utf8.decode(this.readBytes(labelPtr, labelLen, '__seq_send', MAX_LABEL_BYTES));
+    const label = this.labelOf(this.readBytes(labelPtr, labelLen, '__seq_send', MAX_LABEL_BYTES));
     const payload = this.readBytes(payloadPtr, payloadLen, '__seq_send', MAX_MESSAGE_BYTES);
     const slot = this.outboxCount++;
     this.outboxLabels[slot] = label;
     this.outboxPayloads[slot].set(payload);
     this.outboxLengths[slot] = payloadLen;
     return SendResult.Queued;
+  }
+
+  /**
+   * The label's text, decoded only when it differs from the last one: an algorithm sends to
+   * the same few siblings over and over, and a fresh string per send is garbage the
+   * collector must later stop the trading thread to clear.
+   */
+  private labelOf(bytes: Uint8Array): string {
+    const last = this.lastLabelBytes;
+    let same = bytes.length === this.lastLabelLength;
+    for (let i = 0; same && i < bytes.length; i++) same = bytes[i] === last[i];
+    if (!same) {
+      this.lastLabel = utf8.decode(bytes);
+      last.set(bytes);
+      this.lastLabelLength = bytes.length;
+    }
+    return this.lastLabel;
   }
 
   /** A view of guest memory for a host import; a range outside memory is an ABI violation. */
