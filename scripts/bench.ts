@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { benchJournal, benchReplay } from './benchJournal.ts';
+import { benchJournal, benchJournalTurn, benchReplay } from './benchJournal.ts';
 import { benchBootstrap, benchFailover } from './benchLifecycle.ts';
 import { benchOnBook, type BenchFigure } from './benchOnBook.ts';
 import { benchRiskGate } from './benchRiskGate.ts';
@@ -32,6 +32,7 @@ const figures: BenchFigure[] = [
   benchMeshInProcess(quick),
   await benchMeshAcrossProcesses(quick),
   { ...journal, name: `${journal.name}: ${perSecond(journal)} appends`, goal: '>= 200k appends/s (median <= 5000 ns)' },
+  benchJournalTurn(quick),
   { ...replay, name: `${replay.name}: ${perSecond(replay)} records`, goal: 'replay >= 1M records/s (median <= 1000 ns)' },
   benchBootstrap(quick),
   await benchFailover(quick),
@@ -76,6 +77,10 @@ ${table}
   AlgoState into the instance's memory, the fuel refill, two \`performance.now()\` reads for
   the deadline check, the call, and decoding the two quotes it returns. The bare call is
   the same export called directly: the gap between the two is what the runtime adds.
+- **journal append as the engine commits**: the engine journals everything one turn
+  commits (a callback's orders and cancels, a venue event and its consequences) in one
+  transaction, right after the turn and before any of the turn's requests leave; this is
+  the per-record cost of the maker's 4-record re-quote turn.
 - **mesh in one node**: an instance's callback calls \`__seq_send\` (64 bytes), the router
   collects the outbox after the callback and calls the receiver's \`algo_on_message\`: the
   whole send-to-delivery path in process, against the receiver's call alone.

@@ -100,6 +100,49 @@ export function benchJournal(quick: boolean): BenchFigure {
   };
 }
 
+/** Records in one turn of the example maker re-quoting both sides: two cancels, two orders. */
+const TURN_RECORDS = 4;
+
+/**
+ * Write-ahead appends as the engine commits them: a turn's records in one synchronous
+ * transaction (here the maker's re-quote, 4 records), per record. Baseline: the same
+ * records one transaction each.
+ */
+export function benchJournalTurn(quick: boolean): BenchFigure {
+  const dir = scratchDir();
+  const journal = Journal.open(dir);
+  journal.beginTerm(1);
+  let i = 0;
+  const batch = () => {
+    const messages = [message(i++), message(i++), message(i++), message(i++)];
+    journal.appendBatch(1, messages);
+  };
+  const single = () => {
+    for (let k = 0; k < TURN_RECORDS; k++) journal.append(1, message(i++));
+  };
+  const rounds = quick ? 4 : 10;
+  const batches = quick ? 5 : 20;
+  timeBatches(batches, 100, batch);
+  timeBatches(batches, 100, single);
+  const ours: number[] = [];
+  const base: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    ours.push(...timeBatches(batches, 100, batch).map((ns) => ns / TURN_RECORDS));
+    base.push(...timeBatches(batches, 100, single).map((ns) => ns / TURN_RECORDS));
+  }
+  closeNow(journal.close());
+  rmSync(dir, { recursive: true, force: true });
+  const s = summarize(ours);
+  return {
+    name: `journal append as the engine commits, ${TURN_RECORDS} records per turn in one transaction: ${Math.round(1e9 / s.median).toLocaleString('en-US')} records/s`,
+    unit: 'ns',
+    ours: s,
+    baselineName: 'the same records, one transaction each',
+    baseline: summarize(base),
+    goal: '>= 200k appends/s (median <= 5000 ns)',
+  };
+}
+
 /**
  * Replay: reading committed records in order from LMDB and decoding each to a
  * TradingMessage, per record. Baseline: JSON.parse of the same messages as JSON lines

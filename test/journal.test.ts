@@ -414,3 +414,20 @@ describe('Journal', () => {
     expect(journal.append(journal.currentTerm, cancel(0))).toBe(records.length + 1);
   });
 });
+
+describe('batched appends', () => {
+  it('a batch gets consecutive seqs in one commit, and a fenced batch writes nothing', async () => {
+    const dir = tempDir('journal-batch');
+    const journal = Journal.open(dir);
+    journal.beginTerm(2);
+    const m = (i: number) => ({ kind: 'cancelRequest' as const, tsNs: i, clientOrderId: `c${i}` });
+    expect(journal.appendBatch(2, [m(1), m(2), m(3)])).toBe(1);
+    expect(journal.appendBatch(2, [m(4)])).toBe(4);
+    expect([...journal.records()].map((r) => [r.seq, r.term, (r.message as { clientOrderId: string }).clientOrderId])).toEqual([
+      [1, 2, 'c1'], [2, 2, 'c2'], [3, 2, 'c3'], [4, 2, 'c4'],
+    ]);
+    expect(() => journal.appendBatch(1, [m(5), m(6)])).toThrow(FencedError);
+    expect(journal.lastSeq).toBe(4);
+    await journal.close();
+  });
+});

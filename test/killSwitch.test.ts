@@ -218,7 +218,8 @@ describe('the journal failing', () => {
     expect(h.engine.halted).toBe(true);
     const halt = h.sink.of('halt')[0];
     expect(halt).toMatchObject({ by: 'auto:journal' });
-    expect(halt.reason).toMatch(/^the journal refused a (order|ack|cancelRequest) record: No space left on device \(injected\)$/);
+    expect(halt.reason).toMatch(/^the journal refused \d+ record\(s\): No space left on device \(injected\)$/);
+    expect(h.sink.of('reject').some((r) => r.reason === 'not sent: the journal refused it')).toBe(true);
     const journaled = [...h.journal.records()].filter((r) => r.message.kind === 'order').length;
     expect(h.venues[0].stats().placed).toBe(journaled);
     expect(h.sink.events).toContainEqual(expect.objectContaining({ type: 'journal_failure' }));

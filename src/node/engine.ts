@@ -65,7 +65,8 @@ export interface VenueState {
  * ahead. `append` throws when the message cannot be recorded (a fenced term, a full disk).
  */
 export interface TradingLog {
-  append(message: TradingMessage): void;
+  /** Records the messages, in order, all or none. */
+  append(messages: readonly TradingMessage[]): void;
 }
 
 /** The order path asks this before every send: false once the lease can no longer be trusted. */
@@ -121,6 +122,11 @@ export class Engine {
   private readonly monitor: HaltMonitor;
   private timers: NodeJS.Timeout[] = [];
   private draining = false;
+  /** This turn's committed messages and the venue requests waiting for them to be journaled. */
+  private unwritten: TradingMessage[] = [];
+  private waitingSends: (() => void)[] = [];
+  private flushQueued = false;
+  private journalBroken = false;
   private readonly host: InstanceHost;
 
   constructor(
@@ -475,6 +481,7 @@ export class Engine {
   /** Resumes trading after a halt: always an explicit operator action, recorded with who and why. */
   resume(by: string, reason: string): void {
     if (!this.halted) throw new EngineError('trading is not halted');
+    if (this.journalBroken) throw new EngineError('the journal is failing: nothing can be recorded, so trading cannot resume; restart the node once the journal is writable');
     this.commit({ kind: 'resume', tsNs: this.clockNs(), by, reason });
     this.tellKillSwitch(false);
   }
@@ -657,7 +664,11 @@ export class Engine {
       if (replacing !== undefined && !replacing.cancelRequested && replacing.side === side && replacing.px1e9 === px1e9 && replacing.qty1e8 === qty1e8 && replacing.orderType === orderType) {
         continue;
       }
-      if (!this.maySend()) this.autoHalt('lease', 'the lease could not be confirmed in time; this node must not send');
+      if (!this.maySend()) {
+        this.autoHalt('lease', 'the lease could not be confirmed in time; this node must not send');
+        // Losing the lease can step this node down right here: then nothing more is sent.
+        if (this.role !== 'leader') return;
+      }
       const nowMs = Date.now();
       const c = this.orderContext;
       c.limits = d.config.risk;
@@ -697,17 +708,18 @@ export class Engine {
       replaces: replacing?.clientOrderId ?? '',
     });
     if (recorded === null) return;
-    crashPoint('order-journaled');
     const request: OrderRequest = { clientOrderId, symbol, side, px1e9, qty1e8, type: orderType };
-    d.venue.place(request);
-    crashPoint('order-sent');
+    this.afterJournal(() => {
+      d.venue.place(request);
+      crashPoint('order-sent');
+    });
   }
 
   private requestCancel(order: Order): void {
     if (order.cancelRequested || this.role !== 'leader') return;
     if (this.commit({ kind: 'cancelRequest', tsNs: this.clockNs(), clientOrderId: order.clientOrderId }) === null) return;
-    const d = this.byLabel.get(order.label);
-    d?.venue.cancel(order.clientOrderId, order.symbol);
+    const venue = this.venues.find((v) => v.name === order.venue);
+    this.afterJournal(() => venue?.cancel(order.clientOrderId, order.symbol));
   }
 
   private nodeReject(d: RunningDeployment, idLo: number, idHi: number, code: number, reason: string): void {
@@ -772,39 +784,85 @@ export class Engine {
   // ---- the single state transition ---------------------------------------------------
 
   /**
-   * The single state transition, written ahead: the message is journaled, then applied
-   * and reported. Returns null when it could not be journaled; the caller must then not
-   * act on it (an order that is not journaled is never sent).
+   * The single state transition, written ahead. The message takes effect at once (the rest
+   * of this turn sees it) and joins the turn's batch; right after the turn (a microtask)
+   * the batch is journaled in one transaction, and only then do the turn's venue requests
+   * leave: one commit per turn rather than per message, and nothing sent that is not
+   * journaled. Once the journal has failed, nothing new is recorded (null: the caller must
+   * not act), while venue events still apply, since they happened.
    */
   private commit(message: TradingMessage): ApplyOutcome | null {
-    try {
-      this.log.append(message);
-    } catch (error) {
-      return this.onJournalFailure(message, error);
+    if (this.journalBroken) {
+      if (!isVenueEvent(message)) return null;
+    } else {
+      this.unwritten.push(message);
+      this.queueFlush();
     }
     const outcome = this.core.apply(message);
     this.sink.trading(message);
     return outcome;
   }
 
+  /** Runs a venue request once everything committed before it is journaled. */
+  private afterJournal(send: () => void): void {
+    this.waitingSends.push(send);
+    this.queueFlush();
+  }
+
+  private queueFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(this.flushJournal);
+  }
+
+  private readonly flushJournal = (): void => {
+    this.flushQueued = false;
+    const batch = this.unwritten;
+    const sends = this.waitingSends;
+    this.unwritten = [];
+    this.waitingSends = [];
+    if (batch.length > 0) {
+      try {
+        this.log.append(batch);
+      } catch (error) {
+        this.onJournalFailure(batch, error);
+        return;
+      }
+      for (const m of batch) if (m.kind === 'order') crashPoint('order-journaled');
+    }
+    for (const send of sends) send();
+  };
+
   /**
-   * A message the journal refused. Trading stops at once: the halt is applied in memory
-   * (it cannot be journaled either) and the runner decides what follows from the error
-   * (a fenced term demotes this node). A venue event is still applied, since it happened.
+   * The journal refused a batch. Trading stops at once: the halt is applied in memory (it
+   * cannot be journaled either), the batch's orders and cancels are never sent (its orders
+   * are rejected locally, the algorithm told through on_reject), and the runner decides what
+   * follows from the error (a fenced term steps this node down).
    */
-  private onJournalFailure(message: TradingMessage, error: unknown): ApplyOutcome | null {
-    const reason = `the journal refused a ${message.kind} record: ${(error as Error).message}`;
+  private onJournalFailure(batch: readonly TradingMessage[], error: unknown): void {
+    this.journalBroken = true;
+    const reason = `the journal refused ${batch.length} record(s): ${(error as Error).message}`;
+    const tsNs = this.clockNs();
     if (!this.halted) {
-      const halt: TradingMessage = { kind: 'halt', tsNs: this.clockNs(), by: 'auto:journal', reason, cancelAll: false };
+      const halt: TradingMessage = { kind: 'halt', tsNs, by: 'auto:journal', reason, cancelAll: false };
       this.core.apply(halt);
       this.sink.trading(halt);
     }
+    const notSent = 'not sent: the journal refused it';
+    for (const m of batch) {
+      if (m.kind === 'order') {
+        const reject: TradingMessage = { kind: 'reject', clientOrderId: m.clientOrderId, code: RejectCode.Unknown, reason: notSent, tsNs };
+        this.core.apply(reject);
+        this.sink.trading(reject);
+        const d = this.byLabel.get(m.label);
+        if (d !== undefined) this.rejectQueue.push({ d, idLo: m.algoOrderId % 4294967296, idHi: Math.floor(m.algoOrderId / 4294967296), code: RejectCode.Unknown });
+      } else if (m.kind === 'cancelRequest') {
+        this.core.apply({ kind: 'cancelReject', clientOrderId: m.clientOrderId, reason: notSent, tsNs });
+      }
+    }
     this.sink.emit({ type: 'journal_failure', reason });
     this.journalFailed?.(error);
-    if (!isVenueEvent(message)) return null;
-    const outcome = this.core.apply(message);
-    this.sink.trading(message);
-    return outcome;
+    this.drain();
   }
 
   /** Set by the runner: told when the journal refuses a record. */

@@ -64,9 +64,10 @@ export class EngineHarness {
     for (const d of config.deployments) bundles.set(d.label, loadBundle(d.bundle, { memoryMaxMib: d.memoryMaxMib, callbackDeadlineMs: d.callbackDeadlineMs }));
     const term = this.journal.currentTerm;
     let appends = 0;
-    const append = (m: TradingMessage) => {
-      if (++appends > this.failAppendsAfter) throw new Error('No space left on device (injected)');
-      this.journal.append(term, m);
+    const append = (batch: readonly TradingMessage[]) => {
+      appends += batch.length;
+      if (appends > this.failAppendsAfter) throw new Error('No space left on device (injected)');
+      this.journal.appendBatch(term, batch);
     };
     this.engine = new Engine(config, this.venues, bundles, this.sink, () => this.nowNs, { append });
   }
