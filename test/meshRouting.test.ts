@@ -92,3 +92,22 @@ describe('mesh routing in one node', () => {
     await h.engine.shutdown();
   });
 });
+
+describe('link latency', () => {
+  it('each link reports the queue-to-delivery time of its last and its slowest message', async () => {
+    const dir = tempDir('mesh');
+    const h = EngineHarness.fromToml(config({ sender: writeBundle(dir, 'sender.wasm', SENDER), receiver: writeBundle(dir, 'receiver.wasm', RECEIVER) }), dir);
+    const receiver = h.engine.deployment('receiver')!.algo;
+    const router = h.engine.mesh;
+    receiver.outboxLabels[0] = 'receiver';
+    receiver.outboxLengths[0] = 3;
+    receiver.outboxCount = 1;
+    router.collect({ label: 'receiver', algo: receiver });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(router.deliverNext(true)).toBe(1);
+    const link = router.links().find((l) => l.from === 'receiver' && l.to === 'receiver')!;
+    expect(link.delivered).toBe(1);
+    expect(link.latencyUsLast).toBeGreaterThanOrEqual(20_000);
+    expect(link.latencyUsMax).toBe(link.latencyUsLast);
+  });
+});

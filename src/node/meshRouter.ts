@@ -7,6 +7,8 @@ export interface MeshDelivery {
   to: string;
   payload: Uint8Array;
   length: number;
+  /** performance.now() when the message was queued, for the link's latency. */
+  queuedMs: number;
 }
 
 export interface LinkStats {
@@ -15,6 +17,9 @@ export interface LinkStats {
   sent: number;
   delivered: number;
   dropped: number;
+  /** Queue-to-delivery time of the link's last message and its worst, microseconds. */
+  latencyUsLast: number;
+  latencyUsMax: number;
 }
 
 /** Messages waiting for delivery, across all instances; past this, new sends are dropped and counted. */
@@ -33,6 +38,7 @@ export class MeshRouter {
     to: '',
     payload: new Uint8Array(MAX_MESSAGE_BYTES),
     length: 0,
+    queuedMs: 0,
   }));
   private head = 0;
   private count = 0;
@@ -98,6 +104,7 @@ export class MeshRouter {
     slot.to = to;
     slot.length = payload.length;
     slot.payload.set(payload);
+    slot.queuedMs = performance.now();
     this.count++;
     return true;
   }
@@ -115,6 +122,9 @@ export class MeshRouter {
       return 1;
     }
     link.delivered++;
+    const latencyUs = Math.round((performance.now() - slot.queuedMs) * 1000);
+    link.latencyUsLast = latencyUs;
+    if (latencyUs > link.latencyUsMax) link.latencyUsMax = latencyUs;
     this.deliver(slot);
     return 1;
   }
@@ -131,7 +141,7 @@ export class MeshRouter {
     }
     let s = targets.get(to);
     if (s === undefined) {
-      s = { from, to, sent: 0, delivered: 0, dropped: 0 };
+      s = { from, to, sent: 0, delivered: 0, dropped: 0, latencyUsLast: 0, latencyUsMax: 0 };
       targets.set(to, s);
     }
     return s;

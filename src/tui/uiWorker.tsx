@@ -2,12 +2,22 @@
 // the snapshots the node posts, and posts the keys' intents back. Nothing here shares the
 // trading thread's event loop, so a render never delays a book or an order.
 
+import { constants, setPriority } from 'node:os';
 import { PassThrough, Writable } from 'node:stream';
 import tty from 'node:tty';
 import { parentPort, workerData } from 'node:worker_threads';
 import { mountUi } from './mountUi.tsx';
 import type { ToUiThread, UiThreadOptions } from './uiThreadMessages.ts';
 import type { ViewModel } from './viewModel.ts';
+
+// The UI must never take a core from the trading thread. On Linux a nice value belongs to
+// the calling thread, so this lowers this thread only; elsewhere it may lower the process,
+// which is why it is a modest step and its failure is ignored.
+try {
+  setPriority(constants.priority.PRIORITY_BELOW_NORMAL);
+} catch {
+  // Not permitted here: the UI runs at the node's priority.
+}
 
 const port = parentPort!;
 const options = workerData as UiThreadOptions;
