@@ -140,10 +140,35 @@ describe('NBBO aggregation', () => {
 
   it('bounds the tops one source may hold', () => {
     const a = new NbboAggregator();
-    for (let i = 0; i < MAX_TOPS_PER_SOURCE; i++) expect(a.setTop('n1', top(1, 1, 2, `S${i}`))).toBe(true);
-    expect(a.setTop('n1', top(1, 1, 2, 'ONE-MORE'))).toBe(false);
-    expect(a.setTop('n1', top(1, 5, 6, 'S0'))).toBe(true);
-    expect(a.setTop('n2', top(1, 1, 2, 'ONE-MORE'))).toBe(true);
+    for (let i = 0; i < MAX_TOPS_PER_SOURCE; i++) expect(a.setTop('n1', top(1, 1, 2, `S${i}`))).toBe('changed');
+    expect(a.setTop('n1', top(1, 1, 2, 'ONE-MORE'))).toBe('full');
+    expect(a.setTop('n1', top(1, 5, 6, 'S0'))).toBe('changed');
+    expect(a.setTop('n2', top(1, 1, 2, 'ONE-MORE'))).toBe('changed');
+  });
+
+  it('a top identical to what its source last said is not a change', () => {
+    const a = new NbboAggregator();
+    expect(a.setTop('n1', top(VenueId.Kraken, 100, 105))).toBe('changed');
+    a.takeChanges();
+    expect(a.setTop('n1', top(VenueId.Kraken, 100, 105))).toBe('unchanged');
+    expect(a.takeChanges()).toEqual([]);
+  });
+
+  it('venues are counted by name: two sim venues sharing ABI id 32 are two venues, one venue seen by two nodes is one', () => {
+    const a = new NbboAggregator();
+    a.setTop('local', { ...top(VenueId.Sim, 100, 105), venue: 'sim_a' });
+    a.setTop('local', { ...top(VenueId.Sim, 101, 104), venue: 'sim_b' });
+    expect(a.takeChanges()[0][1]).toMatchObject({ bidPx1e9: 101, askPx1e9: 104, venueCount: 2 });
+    a.setTop('n2', { ...top(VenueId.Sim, 99, 106), venue: 'sim_a' });
+    expect(a.takeChanges()).toEqual([]);
+    expect(a.nbboOf('BTC/USD')!.venueCount).toBe(2);
+  });
+
+  it('an empty ask side does not win the offer', () => {
+    const a = new NbboAggregator();
+    a.setTop('n1', { ...top(VenueId.Kraken, 100, 0), venue: 'kraken' });
+    a.setTop('n1', { ...top(VenueId.Coinbase, 99, 105), venue: 'coinbase' });
+    expect(a.takeChanges()[0][1]).toMatchObject({ askPx1e9: 105, askVenue: VenueId.Coinbase });
   });
 });
 

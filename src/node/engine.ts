@@ -12,8 +12,8 @@ import { DailyLoss } from './dailyLoss.ts';
 import type { DeployPlan } from './deployPlan.ts';
 import { HaltMonitor } from './haltMonitor.ts';
 import { MeshRouter, type MeshDelivery } from './meshRouter.ts';
-import type { MeshNbbo } from './mesh/meshProtocol.ts';
-import { NbboBook, type Top } from './nbboBook.ts';
+import type { MeshNbbo, MeshTop } from './mesh/meshProtocol.ts';
+import { NbboAggregator } from './mesh/nbboAggregator.ts';
 import type { RemoteMesh } from './remoteMesh.ts';
 import type { EventSink } from './nodeEvent.ts';
 import type { ApplyOutcome, Order } from './oms.ts';
@@ -100,10 +100,11 @@ export class Engine {
   private readonly marks: Map<string, number>[];
   /** The venue's own latest book object per symbol (kept by reference, never copied), for the UI. */
   private readonly books: Map<string, L2Book>[];
-  readonly nbbo = new NbboBook();
+  /** The cross-venue NBBO of this node's own venues (on a mesh, the coordinator's replaces it for the instances). */
+  private readonly nbbo = new NbboAggregator();
   private remote: RemoteMesh | null = null;
   private readonly remoteNbbo = new Map<string, NbboFields>();
-  private readonly top: Top = { bidPx1e9: 0, bidSz1e8: 0, askPx1e9: 0, askSz1e8: 0 };
+  private readonly top: MeshTop = { venueId: 0, venue: '', symbol: '', bidPx1e9: 0, bidSz1e8: 0, askPx1e9: 0, askSz1e8: 0 };
   private nbboScheduled = false;
   private readonly rejectQueue: { d: RunningDeployment; idLo: number; idHi: number; code: number }[] = [];
   private readonly stateOrders: OpenOrderFields[] = [];
@@ -291,7 +292,9 @@ export class Engine {
 
   /** The NBBO the instances see: the mesh coordinator's when on a mesh, else this node's own. */
   nbboOf(symbol: string): NbboFields | undefined {
-    return this.remote === null ? this.nbbo.get(symbol) : this.remoteNbbo.get(symbol);
+    if (this.remote !== null) return this.remoteNbbo.get(symbol);
+    const nbbo = this.nbbo.nbboOf(symbol);
+    return nbbo === undefined ? undefined : { ...nbbo, symbolId: this.symbolIds.get(symbol) ?? 0, recvNs: 0 };
   }
 
   get oms() {
@@ -542,15 +545,18 @@ export class Engine {
   }
 
   private updateTop(venueIndex: number, book: L2Book): void {
+    const venue = this.venues[venueIndex];
     const t = this.top;
+    t.venueId = venue.venueId;
+    t.venue = venue.name;
+    t.symbol = book.symbol;
     t.bidPx1e9 = book.bidCount > 0 ? book.bidPx[0] : 0;
     t.bidSz1e8 = book.bidCount > 0 ? book.bidSz[0] : 0;
     t.askPx1e9 = book.askCount > 0 ? book.askPx[0] : 0;
     t.askSz1e8 = book.askCount > 0 ? book.askSz[0] : 0;
-    const venue = this.venues[venueIndex];
-    if (!this.nbbo.update(book.symbol, venue.name, venue.venueId, t)) return;
+    if (this.nbbo.setTop('local', t) !== 'changed') return;
     if (this.remote === null) this.scheduleNbbo();
-    else this.remote.publishTop({ venueId: venue.venueId, venue: venue.name, symbol: book.symbol, ...t });
+    else this.remote.publishTop(t);
   }
 
   /** Coalesced: a burst of book updates gives each subscriber one call with the latest state. */
@@ -563,7 +569,8 @@ export class Engine {
   private publishNbbo(): void {
     this.nbboScheduled = false;
     if (this.phase !== 'trading') return;
-    for (const { symbol, nbbo } of this.nbbo.take((s) => this.symbolIds.get(s) ?? 0, this.clockNs())) this.tellNbbo(symbol, nbbo);
+    const recvNs = this.clockNs();
+    for (const [symbol, nbbo] of this.nbbo.takeChanges()) this.tellNbbo(symbol, { ...nbbo, symbolId: this.symbolIds.get(symbol) ?? 0, recvNs });
     this.drain();
   }
 

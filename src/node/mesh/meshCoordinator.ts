@@ -153,8 +153,9 @@ export class MeshCoordinator {
   publishLocalTop(top: MeshTop): void {
     const err = topError(top);
     if (err !== null) throw new RangeError(err);
-    if (!this.nbbo.setTop(LOCAL, top)) throw new RangeError(`this node publishes more (venue, symbol) tops than the mesh keeps per node`);
-    this.scheduleNbbo();
+    const result = this.nbbo.setTop(LOCAL, top);
+    if (result === 'full') throw new RangeError(`this node publishes more (venue, symbol) tops than the mesh keeps per node`);
+    if (result === 'changed') this.scheduleNbbo();
   }
 
   nbboOf(symbol: string): MeshNbbo | undefined {
@@ -237,10 +238,12 @@ export class MeshCoordinator {
         if (!peer.labels.has(frame.from)) return peer.sock.fail(`msg.from ${JSON.stringify(frame.from)} is not a label node ${peer.node} announced`);
         this.route(peer.counters, frame.from, frame.to, frame.payload, frame.sentNs);
         return;
-      case 'top':
-        if (!this.nbbo.setTop(sourceOf(peer), frame)) return peer.sock.fail('more (venue, symbol) tops than the mesh keeps per node');
-        this.scheduleNbbo();
+      case 'top': {
+        const result = this.nbbo.setTop(sourceOf(peer), frame);
+        if (result === 'full') return peer.sock.fail('more (venue, symbol) tops than the mesh keeps per node');
+        if (result === 'changed') this.scheduleNbbo();
         return;
+      }
       case 'labels': {
         const conflict = this.conflictOf(peer, frame.labels);
         if (conflict !== null) return peer.sock.fail(conflict, 'refused');

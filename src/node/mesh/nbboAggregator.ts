@@ -9,11 +9,12 @@ interface SourceTop {
 }
 
 /**
- * The cross-venue best bid and offer per symbol, from the tops every node publishes.
- * Pure state: callers feed tops and take the changes at their own pace, so a burst of
- * updates becomes one change per symbol. Each (source, venue) keeps its own entry, so two
- * nodes on the same venue do not overwrite each other and a node that leaves takes only
- * its own tops with it.
+ * The cross-venue best bid and offer per symbol, from the tops of every venue a node sees
+ * (the engine feeds its own venues; the mesh coordinator feeds every node's). Pure state:
+ * callers feed tops and take the changes at their own pace, so a burst of updates becomes
+ * one change per symbol. Each (source, venue) keeps its own entry, so two nodes on the same
+ * venue do not overwrite each other, a node that leaves takes only its own tops with it,
+ * and venues are counted by name (several sim venues share one ABI venue id).
  */
 export class NbboAggregator {
   private readonly bySymbol = new Map<string, Map<string, SourceTop>>();
@@ -21,9 +22,13 @@ export class NbboAggregator {
   private readonly published = new Map<string, MeshNbbo>();
   private readonly dirty = new Set<string>();
 
-  /** Records a top (both sides zero withdraws it); false when the source is at MAX_TOPS_PER_SOURCE and this would be a new entry. */
-  setTop(source: string, top: MeshTop): boolean {
-    const key = source + '\u0000' + top.venueId;
+  /**
+   * Records a top (both sides zero withdraws it). Returns 'unchanged' when it is what the
+   * source last said for that venue, 'full' when the source is at MAX_TOPS_PER_SOURCE and
+   * this would be a new entry.
+   */
+  setTop(source: string, top: MeshTop): 'changed' | 'unchanged' | 'full' {
+    const key = source + '\u0000' + top.venue;
     let entries = this.bySymbol.get(top.symbol);
     const empty = top.bidPx1e9 === 0 && top.askPx1e9 === 0;
     if (empty) {
@@ -31,24 +36,35 @@ export class NbboAggregator {
         this.countBySource.set(source, (this.countBySource.get(source) ?? 1) - 1);
         if (entries.size === 0) this.bySymbol.delete(top.symbol);
         this.dirty.add(top.symbol);
+        return 'changed';
       }
-      return true;
+      return 'unchanged';
     }
     if (entries === undefined) {
       entries = new Map();
       this.bySymbol.set(top.symbol, entries);
     }
-    if (!entries.has(key)) {
+    const stored = entries.get(key);
+    if (stored === undefined) {
       const count = this.countBySource.get(source) ?? 0;
       if (count >= MAX_TOPS_PER_SOURCE) {
         if (entries.size === 0) this.bySymbol.delete(top.symbol);
-        return false;
+        return 'full';
       }
       this.countBySource.set(source, count + 1);
+      entries.set(key, { source, top: { ...top } });
+    } else {
+      const t = stored.top;
+      if (t.bidPx1e9 === top.bidPx1e9 && t.bidSz1e8 === top.bidSz1e8 && t.askPx1e9 === top.askPx1e9 && t.askSz1e8 === top.askSz1e8 && t.venueId === top.venueId) return 'unchanged';
+      // Updated in place: a book update allocates nothing here.
+      t.venueId = top.venueId;
+      t.bidPx1e9 = top.bidPx1e9;
+      t.bidSz1e8 = top.bidSz1e8;
+      t.askPx1e9 = top.askPx1e9;
+      t.askSz1e8 = top.askSz1e8;
     }
-    entries.set(key, { source, top: { ...top } });
     this.dirty.add(top.symbol);
-    return true;
+    return 'changed';
   }
 
   /** Forgets every top a source published (it disconnected). */
@@ -96,9 +112,9 @@ export class NbboAggregator {
     const n: MeshNbbo = { bidPx1e9: 0, bidSz1e8: 0, askPx1e9: 0, askSz1e8: 0, bidVenue: 0, askVenue: 0, venueCount: 0 };
     const entries = this.bySymbol.get(symbol);
     if (entries === undefined) return n;
-    const venues = new Set<number>();
+    const venues = new Set<string>();
     for (const { top } of entries.values()) {
-      venues.add(top.venueId);
+      venues.add(top.venue);
       if (top.bidPx1e9 > n.bidPx1e9) {
         n.bidPx1e9 = top.bidPx1e9;
         n.bidSz1e8 = top.bidSz1e8;
