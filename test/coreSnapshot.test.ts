@@ -3,37 +3,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildAlgos } from '../src/build/buildAlgo.ts';
 import { CoreState } from '../src/node/coreState.ts';
 import { EngineHarness, tempDir } from './support/nodeHarness.ts';
+import { deployment, simVenue } from './support/tomlSnippets.ts';
 
 const ALGOS = join(import.meta.dirname, '..', 'algos');
 
-const CONFIG = `
-[venues.sim_a]
-kind = "sim"
-taker_rate_hz = 40
-[venues.sim_a.markets."BTC/USD"]
-start_price = "60000"
-tick_size = "0.1"
-lot_size = "0.0001"
-[venues.sim_b]
-kind = "sim"
-seed = 5
-taker_rate_hz = 40
-[venues.sim_b.markets."BTC/USD"]
-start_price = "60000"
-tick_size = "0.1"
-lot_size = "0.0001"
-[deploy.maker]
-venue = "sim_a"
-label = "maker"
-symbols = ["BTC/USD"]
-bundle = "${join(ALGOS, 'maker', 'build', 'maker.wasm')}"
-params = { spread_bps = 3, requote_ticks = 10 }
-[deploy.hedger]
-venue = "sim_b"
-label = "hedger"
-symbols = ["BTC/USD"]
-bundle = "${join(ALGOS, 'hedger', 'build', 'hedger.wasm')}"
-`;
+const CONFIG =
+  simVenue('sim_a') +
+  simVenue('sim_b', { seed: 5 }) +
+  deployment('maker', 'sim_a', join(ALGOS, 'maker', 'build', 'maker.wasm'), 'params = { spread_bps = 3, requote_ticks = 10 }') +
+  deployment('hedger', 'sim_b', join(ALGOS, 'hedger', 'build', 'hedger.wasm'));
 
 beforeAll(async () => {
   await buildAlgos(ALGOS, { onlyStale: true });

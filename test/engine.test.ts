@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildAlgos } from '../src/build/buildAlgo.ts';
 import { RejectCode } from '../src/wasm/abi.ts';
 import { EngineHarness, tempDir, writeBundle } from './support/nodeHarness.ts';
+import { deployment, simVenue } from './support/tomlSnippets.ts';
 import { placeAction, v1Bundle } from './support/watBundle.ts';
 
 const ALGOS = join(import.meta.dirname, '..', 'algos');
@@ -14,49 +15,14 @@ function venues(): string {
 [node]
 seed = 7
 shutdown_timeout_ms = 2000
-
-[venues.sim_a]
-kind = "sim"
-seed = 11
-spread_bps = 4
-taker_rate_hz = 40
-
-[venues.sim_a.markets."BTC/USD"]
-start_price = "60000"
-tick_size = "0.1"
-lot_size = "0.0001"
-
-[venues.sim_b]
-kind = "sim"
-seed = 23
-spread_bps = 6
-taker_rate_hz = 20
-
-[venues.sim_b.markets."BTC/USD"]
-start_price = "60000"
-tick_size = "0.1"
-lot_size = "0.0001"
-
+${simVenue('sim_a', { seed: 11, spreadBps: 4, takerRateHz: 40 })}${simVenue('sim_b', { seed: 23, spreadBps: 6, takerRateHz: 20 })}
 [risk]
 max_order_qty = "0.5"
 max_position = "1.0"
 `;
 }
 
-const makerAndHedger = `
-[deploy.maker]
-venue = "sim_a"
-label = "maker"
-symbols = ["BTC/USD"]
-bundle = "${MAKER}"
-params = { spread_bps = 3, quote_qty = "0.01", requote_ticks = 10 }
-
-[deploy.hedger]
-venue = "sim_b"
-label = "hedger"
-symbols = ["BTC/USD"]
-bundle = "${HEDGER}"
-`;
+const makerAndHedger = deployment('maker', 'sim_a', MAKER, 'params = { spread_bps = 3, quote_qty = "0.01", requote_ticks = 10 }') + deployment('hedger', 'sim_b', HEDGER);
 
 beforeAll(async () => {
   await buildAlgos(ALGOS, { onlyStale: true });

@@ -4,6 +4,7 @@ import { buildAlgos } from '../src/build/buildAlgo.ts';
 import { EngineError } from '../src/node/engine.ts';
 import { RejectCode } from '../src/wasm/abi.ts';
 import { EngineHarness, settle, tempDir, writeBundle } from './support/nodeHarness.ts';
+import { deployment, simVenue } from './support/tomlSnippets.ts';
 import { placeAction, v1Bundle } from './support/watBundle.ts';
 
 const ALGOS = join(import.meta.dirname, '..', 'algos');
@@ -36,32 +37,14 @@ function config(deploy: string, risk = '') {
 [node]
 seed = 7
 shutdown_timeout_ms = 2000
-
-[venues.sim_a]
-kind = "sim"
-seed = 11
-taker_rate_hz = 40
-
-[venues.sim_a.markets."BTC/USD"]
-start_price = "60000"
-tick_size = "0.1"
-lot_size = "0.0001"
-
+${simVenue('sim_a', { seed: 11 })}
 [risk]
 max_order_qty = "0.5"
 ${risk}
 ${deploy}`;
 }
 
-function deploy(label: string, bundle: string, extra = '') {
-  return `
-[deploy.${label}]
-venue = "sim_a"
-label = "${label}"
-symbols = ["BTC/USD"]
-bundle = "${bundle}"
-${extra}`;
-}
+const deploy = (label: string, bundle: string, extra = '') => deployment(label, 'sim_a', bundle, extra);
 
 async function flooding(risk = '', extraDeploy = '') {
   const dir = tempDir('halt');
