@@ -30,6 +30,11 @@ describe('sequence journal', () => {
     expect(records.every((x) => x.term === 1 && typeof x.type === 'string' && typeof x.ts === 'string')).toBe(true);
   });
 
+  it('the journal ends with how the shutdown went', () => {
+    const records = jsonLines(sequence(['journal', 'dump', '--json', '--config', config]).stdout);
+    expect(records.at(-1)).toMatchObject({ type: 'shutdown_record', reason: 'duration', open_orders: 0, timed_out: false });
+  });
+
   it('tail -n prints the last records as text lines', () => {
     const r = sequence(['journal', 'tail', '-n', '5', '--config', config]);
     expect(r.code).toBe(0);

@@ -41,6 +41,8 @@ const everyKind: TradingMessage[] = [
   { kind: 'deployment', tsNs: TS, label: 'maker', venue: 'sim', symbols: [], bundleSha256: '', action: 'stop' },
   { kind: 'role', tsNs: TS, nodeId: 'node-a', role: 'leader', term: 0xffffffff },
   { kind: 'role', tsNs: TS, nodeId: 'node-b', role: 'follower', term: 0 },
+  { kind: 'shutdown', tsNs: TS, reason: 'SIGTERM — ünïcode', openOrders: 3, timedOut: true },
+  { kind: 'shutdown', tsNs: TS, reason: '', openOrders: 0, timedOut: false },
 ];
 
 function withField(m: TradingMessage, field: string, value: unknown): TradingMessage {

@@ -918,9 +918,10 @@ export class Engine {
   /**
    * Graceful shutdown: each instance gets on_shutdown and may cancel; then, when
    * configured, the node cancels whatever is still open; then it waits for the venues to
-   * confirm, up to the configured timeout. Nothing new is sent after this starts.
+   * confirm, up to the configured timeout, and journals how it ended. Nothing new is sent
+   * after this starts.
    */
-  async shutdown(): Promise<ShutdownReport> {
+  async shutdown(reason = 'shutdown'): Promise<ShutdownReport> {
     if (this.phase !== 'trading' && this.phase !== 'starting') return { openOrders: this.oms.liveCount, timedOut: false };
     this.phase = 'shutdown';
     for (const timer of this.timers) clearInterval(timer);
@@ -939,6 +940,7 @@ export class Engine {
     }
     const openOrders = this.oms.liveCount;
     const timedOut = this.pendingCancels() > 0;
+    this.commit({ kind: 'shutdown', tsNs: this.clockNs(), reason, openOrders, timedOut });
     this.phase = 'stopped';
     for (const venue of this.venues) await venue.stop();
     return { openOrders, timedOut };

@@ -150,6 +150,8 @@ export function describeTrading(m: TradingMessage): NodeEvent {
       return { type: 'deployment', label: m.label, venue: m.venue, symbols: m.symbols, bundle_sha256: m.bundleSha256, action: m.action };
     case 'role':
       return { type: 'role', node: m.nodeId, role: m.role, term: m.term };
+    case 'shutdown':
+      return { type: 'shutdown_record', reason: m.reason, open_orders: m.openOrders, timed_out: m.timedOut };
   }
 }
 

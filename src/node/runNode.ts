@@ -251,7 +251,7 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
 
   sink.emit({ type: 'shutdown_begin', reason: stopReason });
   tail?.stop();
-  const report = engine.role === 'leader' ? await engine.shutdown() : { openOrders: engine.oms.liveCount, timedOut: false };
+  const report = engine.role === 'leader' ? await engine.shutdown(stopReason) : { openOrders: engine.oms.liveCount, timedOut: false };
   if (keeper.role === 'leader' && exitCode !== ExitCode.SteppedDown) keeper.releaseAndStop();
   else keeper.stop();
   sink.emit(statusEvent(engine));

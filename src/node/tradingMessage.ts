@@ -96,6 +96,17 @@ export interface RoleMessage {
   term: number;
 }
 
-export type NodeMessage = HaltMessage | ResumeMessage | PauseMessage | MeshMessage | DeploymentMessage | RoleMessage;
+/** How a Leader's graceful shutdown ended: what it left open and whether it waited in vain. */
+export interface ShutdownMessage {
+  kind: 'shutdown';
+  tsNs: number;
+  reason: string;
+  /** Orders still open at the node when it stopped waiting. */
+  openOrders: number;
+  /** It stopped waiting for cancel confirmations at the timeout. */
+  timedOut: boolean;
+}
+
+export type NodeMessage = HaltMessage | ResumeMessage | PauseMessage | MeshMessage | DeploymentMessage | RoleMessage | ShutdownMessage;
 
 export type TradingMessage = OrderRequestMessage | CancelRequestMessage | NodeRejectMessage | VenueOrderEvent | NodeMessage;

@@ -26,6 +26,7 @@ export const KIND_CODES = {
   mesh: 12,
   deployment: 13,
   role: 14,
+  shutdown: 15,
 } as const satisfies Record<TradingMessage['kind'], number>;
 
 type Kind = TradingMessage['kind'];
@@ -233,6 +234,11 @@ function writeBody(m: TradingMessage): void {
       putString('nodeId', m.nodeId);
       putChoice('role', ROLES, m.role);
       putU32('term', m.term);
+      return;
+    case 'shutdown':
+      putString('reason', m.reason);
+      putU32('openOrders', m.openOrders);
+      putBool('timedOut', m.timedOut);
       return;
   }
 }
@@ -453,6 +459,8 @@ function readMessage(r: BodyReader, kind: Kind, tsNs: number): TradingMessage {
     }
     case 'role':
       return { kind, tsNs, nodeId: r.string('nodeId'), role: r.choice('role', ROLES), term: r.u32('term') };
+    case 'shutdown':
+      return { kind, tsNs, reason: r.string('reason'), openOrders: r.u32('openOrders'), timedOut: r.bool('timedOut') };
   }
 }
 
