@@ -7,6 +7,7 @@ import { encodeMessage } from '../src/node/journal/recordCodec.ts';
 import type { TradingMessage } from '../src/node/tradingMessage.ts';
 import type { BenchFigure } from './benchOnBook.ts';
 import { summarize } from './stats.ts';
+import { timeBatches } from './timeBatches.ts';
 
 const TS = 1_700_000_000_000_000_000;
 
@@ -32,16 +33,6 @@ function message(i: number): TradingMessage {
 }
 
 /** Times `batches` batches of `batch` calls; returns ns per call of each batch. */
-function timeBatches(batches: number, batch: number, op: () => void): number[] {
-  const samples: number[] = [];
-  for (let b = 0; b < batches; b++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < batch; i++) op();
-    samples.push(Number(process.hrtime.bigint() - t0) / batch);
-  }
-  return samples;
-}
-
 /** With no asynchronous writes pending, lmdb closes the environment before close() returns. */
 function closeNow(closing: Promise<void>): void {
   closing.catch((error: unknown) => {

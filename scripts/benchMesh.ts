@@ -11,6 +11,7 @@ import { compileBundle } from '../src/wasm/loader.ts';
 import { summarize } from './stats.ts';
 import type { BenchFigure } from './benchOnBook.ts';
 import binaryen from 'binaryen';
+import { timeBatches } from './timeBatches.ts';
 
 const SECRET = 'bench-secret-of-enough-bytes';
 
@@ -38,16 +39,6 @@ function meshBundle(): Uint8Array<ArrayBuffer> {
     (func (export "algo_on_reject") (param i32))
     (func (export "algo_on_shutdown") (param i32) (result i32) (i32.const 0))
     (func (export "algo_on_message") (param i32 i32 i32 i32 i32) (result i32) (i32.const 0)))`);
-}
-
-function timeBatches(batches: number, batch: number, op: () => void): number[] {
-  const samples: number[] = [];
-  for (let b = 0; b < batches; b++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < batch; i++) op();
-    samples.push(Number(process.hrtime.bigint() - t0) / batch);
-  }
-  return samples;
 }
 
 /**

@@ -5,6 +5,7 @@ import { AlgoInstance } from '../src/wasm/algoInstance.ts';
 import { loadBundle } from '../src/wasm/loader.ts';
 import { writeBook, writeState, type StateFields } from '../src/wasm/structs.ts';
 import { summarize, type Summary } from './stats.ts';
+import { timeBatches } from './timeBatches.ts';
 
 export interface BenchFigure {
   name: string;
@@ -33,16 +34,6 @@ function book(shift: number): L2Book {
 }
 
 /** Times `batches` batches of BATCH calls; returns ns per call of each batch. */
-function timeBatches(batches: number, op: (i: number) => void): number[] {
-  const samples: number[] = [];
-  for (let b = 0; b < batches; b++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < BATCH; i++) op(i);
-    samples.push(Number(process.hrtime.bigint() - t0) / BATCH);
-  }
-  return samples;
-}
-
 /**
  * One on_book round trip of the example maker: encode a 20-level book and the state into
  * its memory, call algo_on_book (fuel refill and deadline check included), decode the
@@ -66,14 +57,14 @@ export function benchOnBook(root: string, quick: boolean): BenchFigure {
     rawCall(algo.bookPtr, algo.statePtr);
   };
   const batches = quick ? 500 : 5000;
-  timeBatches(batches / 5, roundTrip);
-  timeBatches(batches / 5, bare);
+  timeBatches(batches / 5, BATCH, roundTrip);
+  timeBatches(batches / 5, BATCH, bare);
   const ours: number[] = [];
   const base: number[] = [];
   // Interleaved so that both see the same machine conditions.
   for (let round = 0; round < 10; round++) {
-    ours.push(...timeBatches(batches / 10, roundTrip));
-    base.push(...timeBatches(batches / 10, bare));
+    ours.push(...timeBatches(batches / 10, BATCH, roundTrip));
+    base.push(...timeBatches(batches / 10, BATCH, bare));
   }
   return {
     name: 'on_book round trip (maker, 20-level book)',

@@ -4,19 +4,10 @@ import { Position } from '../src/node/position.ts';
 import { checkOrder, type OrderContext, type OrderIntent } from '../src/node/riskGate.ts';
 import { summarize } from './stats.ts';
 import type { BenchFigure } from './benchOnBook.ts';
+import { timeBatches } from './timeBatches.ts';
 
 const BATCH = 1000;
 const PX = 1_000_000_000;
-
-function timeBatches(batches: number, op: () => void): number[] {
-  const samples: number[] = [];
-  for (let b = 0; b < batches; b++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < BATCH; i++) op();
-    samples.push(Number(process.hrtime.bigint() - t0) / BATCH);
-  }
-  return samples;
-}
 
 /**
  * The risk and halt gate on one order, every limit switched on and 8 live orders to count
@@ -50,13 +41,13 @@ export function benchRiskGate(quick: boolean): BenchFigure {
     sink += c.halted ? 1 : 0;
   };
   const batches = quick ? 500 : 5000;
-  timeBatches(batches / 5, full);
-  timeBatches(batches / 5, haltOnly);
+  timeBatches(batches / 5, BATCH, full);
+  timeBatches(batches / 5, BATCH, haltOnly);
   const ours: number[] = [];
   const base: number[] = [];
   for (let round = 0; round < 10; round++) {
-    ours.push(...timeBatches(batches / 10, full));
-    base.push(...timeBatches(batches / 10, haltOnly));
+    ours.push(...timeBatches(batches / 10, BATCH, full));
+    base.push(...timeBatches(batches / 10, BATCH, haltOnly));
   }
   if (sink !== 0) throw new Error('the benchmark order was rejected');
   return {

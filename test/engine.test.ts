@@ -67,13 +67,7 @@ describe('the engine runs algorithms against sim venues', () => {
         (global.set $books (i32.const 1))
         ${placeAction(7, '(i64.load (local.get $book))', 10_000, 1)}`,
     }));
-    const h = EngineHarness.fromToml(venues() + makerAndHedger + `
-[deploy.trapper]
-venue = "sim_a"
-label = "trapper"
-symbols = ["BTC/USD"]
-bundle = "${trapper}"
-`, dir);
+    const h = EngineHarness.fromToml(venues() + makerAndHedger + deployment('trapper', 'sim_a', trapper), dir);
     await h.start();
     await h.ticks(3);
     const bad = h.engine.deployment('trapper')!;
@@ -92,14 +86,7 @@ bundle = "${trapper}"
   it('an infinite loop aborts that instance at its deadline while the others keep receiving books', async () => {
     const dir = tempDir('engine');
     const spinner = writeBundle(dir, 'spinner.wasm', v1Bundle({ onBook: '(loop $forever (br $forever)) (i32.const 0)' }));
-    const h = EngineHarness.fromToml(venues() + makerAndHedger + `
-[deploy.spinner]
-venue = "sim_a"
-label = "spinner"
-symbols = ["BTC/USD"]
-bundle = "${spinner}"
-callback_deadline_ms = 20
-`, dir);
+    const h = EngineHarness.fromToml(venues() + makerAndHedger + deployment('spinner', 'sim_a', spinner, 'callback_deadline_ms = 20'), dir);
     await h.start();
     await h.ticks(1);
     expect(h.engine.deployment('spinner')!.algo.abortReason).toBe('algo_on_book ran past its 20 ms deadline (fuel exhausted)');
@@ -115,13 +102,7 @@ callback_deadline_ms = 20
       onBook: placeAction(9, '(i64.load (local.get $book))', 200_000_000, 1),
       onReject: '(i32.store (i32.const 5000) (i32.load8_u offset=8 (local.get $reject))) (i32.store (i32.const 5004) (i32.load (local.get $reject)))',
     }));
-    const h = EngineHarness.fromToml(venues() + `
-[deploy.greedy]
-venue = "sim_a"
-label = "greedy"
-symbols = ["BTC/USD"]
-bundle = "${greedy}"
-`, dir);
+    const h = EngineHarness.fromToml(venues() + deployment('greedy', 'sim_a', greedy), dir);
     await h.start();
     await h.ticks(1);
     const algo = h.engine.deployment('greedy')!.algo;
@@ -166,13 +147,7 @@ describe('NBBO and heartbeat callbacks', () => {
   it('on_nbbo gets the best bid across both venues, coalesced; an instance without the export gets none', async () => {
     const dir = tempDir('engine');
     const watcher = writeBundle(dir, 'watcher.wasm', WATCHER);
-    const h = EngineHarness.fromToml(venues() + makerAndHedger + `
-[deploy.watcher]
-venue = "sim_a"
-label = "watcher"
-symbols = ["BTC/USD"]
-bundle = "${watcher}"
-`, dir);
+    const h = EngineHarness.fromToml(venues() + makerAndHedger + deployment('watcher', 'sim_a', watcher), dir);
     await h.start();
     await h.ticks(5);
     const u32 = h.engine.deployment('watcher')!.algo.mem.u32;
@@ -189,13 +164,7 @@ bundle = "${watcher}"
   it('on_heartbeat fires once a second for an instance that exports it', async () => {
     const dir = tempDir('engine');
     const watcher = writeBundle(dir, 'watcher.wasm', WATCHER);
-    const h = EngineHarness.fromToml(venues() + `
-[deploy.watcher]
-venue = "sim_a"
-label = "watcher"
-symbols = ["BTC/USD"]
-bundle = "${watcher}"
-`, dir);
+    const h = EngineHarness.fromToml(venues() + deployment('watcher', 'sim_a', watcher), dir);
     await h.start();
     const u32 = () => h.engine.deployment('watcher')!.algo.mem.u32;
     const deadline = Date.now() + 5000;
