@@ -21,6 +21,8 @@ export class NbboAggregator {
   private readonly countBySource = new Map<string, number>();
   private readonly published = new Map<string, MeshNbbo>();
   private readonly dirty = new Set<string>();
+  /** Entry keys by source and venue, made once: setTop runs on every book update. */
+  private readonly keys = new Map<string, Map<string, string>>();
 
   /**
    * Records a top (both sides zero withdraws it). Returns 'unchanged' when it is what the
@@ -28,7 +30,7 @@ export class NbboAggregator {
    * this would be a new entry.
    */
   setTop(source: string, top: MeshTop): 'changed' | 'unchanged' | 'full' {
-    const key = source + '\u0000' + top.venue;
+    const key = this.keyOf(source, top.venue);
     let entries = this.bySymbol.get(top.symbol);
     const empty = top.bidPx1e9 === 0 && top.askPx1e9 === 0;
     if (empty) {
@@ -78,6 +80,21 @@ export class NbboAggregator {
       if (entries.size === 0) this.bySymbol.delete(symbol);
     }
     this.countBySource.delete(source);
+    this.keys.delete(source);
+  }
+
+  private keyOf(source: string, venue: string): string {
+    let byVenue = this.keys.get(source);
+    if (byVenue === undefined) {
+      byVenue = new Map();
+      this.keys.set(source, byVenue);
+    }
+    let key = byVenue.get(venue);
+    if (key === undefined) {
+      key = source + '\u0000' + venue;
+      byVenue.set(venue, key);
+    }
+    return key;
   }
 
   nbboOf(symbol: string): MeshNbbo | undefined {
