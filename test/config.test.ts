@@ -150,13 +150,27 @@ kind = "kraken"
 kind = "coinbase"
 `);
     expect(config.venues.slice(1)).toEqual([
-      { kind: 'kraken', name: 'kr', wsUrl: 'wss://ws.kraken.com/v2', wsAuthUrl: 'wss://ws-auth.kraken.com/v2', restUrl: 'https://api.kraken.com', depth: 10 },
+      {
+        kind: 'kraken',
+        name: 'kr',
+        wsUrl: 'wss://ws.kraken.com/v2',
+        wsAuthUrl: 'wss://ws-auth.kraken.com/v2',
+        restUrl: 'https://api.kraken.com',
+        depth: 10,
+        deadManTimeoutSec: 60,
+        rateLimitBurst: 60,
+        rateLimitPerSec: 1,
+        unknownOrders: 'leave',
+      },
       {
         kind: 'coinbase',
         name: 'cb',
         wsUrl: 'wss://advanced-trade-ws.coinbase.com',
         wsUserUrl: 'wss://advanced-trade-ws-user.coinbase.com',
         restUrl: 'https://api.coinbase.com',
+        rateLimitBurst: 30,
+        rateLimitPerSec: 25,
+        unknownOrders: 'leave',
       },
     ]);
   });
@@ -277,13 +291,22 @@ describe('unknown keys', () => {
   it('in a kraken venue', () => {
     const issue = onlyIssue(`${MINIMAL}[venues.kr]\nkind = "kraken"\nspread_bps = 3\n`, 'spread_bps');
     expect(issue.key).toBe('venues.kr.spread_bps');
-    expect(issue.message).toBe('unknown key for a kraken venue; expected one of kind, ws_url, ws_auth_url, rest_url, depth');
+    expect(issue.message).toBe('unknown key for a kraken venue; expected one of kind, ws_url, ws_auth_url, rest_url, depth, dead_man_timeout_sec, rate_limit_burst, rate_limit_per_sec, unknown_orders');
   });
 
   it('in a coinbase venue', () => {
     const issue = onlyIssue(`${MINIMAL}[venues.cb]\nkind = "coinbase"\ndepth = 10\n`, 'depth = 10');
     expect(issue.key).toBe('venues.cb.depth');
-    expect(issue.message).toBe('unknown key for a coinbase venue; expected one of kind, ws_url, ws_user_url, rest_url');
+    expect(issue.message).toBe('unknown key for a coinbase venue; expected one of kind, ws_url, ws_user_url, rest_url, rate_limit_burst, rate_limit_per_sec, unknown_orders');
+  });
+
+  it('a live venue refuses an unknown_orders policy and a non-positive order rate', () => {
+    const policy = onlyIssue(`${MINIMAL}[venues.kr]\nkind = "kraken"\nunknown_orders = "ignore"\n`, 'unknown_orders');
+    expect(policy.key).toBe('venues.kr.unknown_orders');
+    expect(policy.message).toBe('expected one of "cancel", "leave", got "ignore"');
+    const rate = onlyIssue(`${MINIMAL}[venues.cb]\nkind = "coinbase"\nrate_limit_per_sec = 0\n`, 'rate_limit_per_sec');
+    expect(rate.key).toBe('venues.cb.rate_limit_per_sec');
+    expect(rate.message).toBe('must be greater than 0, got 0');
   });
 
   it('in a market, with its quoted symbol in the key', () => {

@@ -69,6 +69,8 @@ class Recorder implements VenueListener {
     this.statuses.push(status);
   }
 
+  onConnection(): void {}
+
   of(clientOrderId: string): VenueOrderEvent[] {
     return this.events.filter((e) => e.clientOrderId === clientOrderId);
   }
@@ -494,6 +496,7 @@ describe('sim venue: order events', () => {
         }
       },
       onStatus: () => {},
+      onConnection: () => {},
     });
     h.venue.place(order({ clientOrderId: 'outer' }));
     await settle();
@@ -516,6 +519,7 @@ describe('sim venue: lifecycle', () => {
       },
       onOrderEvent: (e) => recorder.onOrderEvent(e),
       onStatus: () => {},
+      onConnection: () => {},
     });
     // start() ticks at once, so both symbols have a book before it resolves.
     expect(recorder.books.length).toBe(2);

@@ -13,6 +13,7 @@ import type {
   CoinbaseVenueConfig,
   DeploymentConfig,
   KrakenVenueConfig,
+  LiveVenueSettings,
   NodeConfig,
   NodeSection,
   ParamValue,
@@ -357,8 +358,9 @@ const SIM_KEYS = [
   'taker_fee_bps',
   'markets',
 ];
-const KRAKEN_KEYS = ['kind', 'ws_url', 'ws_auth_url', 'rest_url', 'depth'];
-const COINBASE_KEYS = ['kind', 'ws_url', 'ws_user_url', 'rest_url'];
+const LIVE_VENUE_KEYS = ['rate_limit_burst', 'rate_limit_per_sec', 'unknown_orders'];
+const KRAKEN_KEYS = ['kind', 'ws_url', 'ws_auth_url', 'rest_url', 'depth', 'dead_man_timeout_sec', ...LIVE_VENUE_KEYS];
+const COINBASE_KEYS = ['kind', 'ws_url', 'ws_user_url', 'rest_url', ...LIVE_VENUE_KEYS];
 const MARKET_KEYS = ['start_price', 'tick_size', 'lot_size', 'min_qty'];
 const WS = ['ws:', 'wss:'];
 const HTTP = ['http:', 'https:'];
@@ -456,6 +458,8 @@ function readKrakenVenue(ctx: Context, path: Path, name: string, table: Table): 
     wsAuthUrl: optional(ctx, path, table, 'ws_auth_url', url(WS), 'wss://ws-auth.kraken.com/v2'),
     restUrl: optional(ctx, path, table, 'rest_url', url(HTTP), 'https://api.kraken.com'),
     depth: optional(ctx, path, table, 'depth', integerIn([10, 25, 100, 500, 1000]), 10),
+    deadManTimeoutSec: optional(ctx, path, table, 'dead_man_timeout_sec', integer(0, 86_399), 60),
+    ...readLiveVenueSettings(ctx, path, table, { burst: 60, perSec: 1 }),
   };
 }
 
@@ -467,6 +471,16 @@ function readCoinbaseVenue(ctx: Context, path: Path, name: string, table: Table)
     wsUrl: optional(ctx, path, table, 'ws_url', url(WS), 'wss://advanced-trade-ws.coinbase.com'),
     wsUserUrl: optional(ctx, path, table, 'ws_user_url', url(WS), 'wss://advanced-trade-ws-user.coinbase.com'),
     restUrl: optional(ctx, path, table, 'rest_url', url(HTTP), 'https://api.coinbase.com'),
+    ...readLiveVenueSettings(ctx, path, table, { burst: 30, perSec: 25 }),
+  };
+}
+
+/** Defaults follow each venue's documented limits: Kraken's Starter tier decays its order counter by 1/s; Coinbase allows 30 private requests/s. */
+function readLiveVenueSettings(ctx: Context, path: Path, table: Table, defaults: { burst: number; perSec: number }): LiveVenueSettings {
+  return {
+    rateLimitBurst: optional(ctx, path, table, 'rate_limit_burst', integer(1, 10_000), defaults.burst),
+    rateLimitPerSec: optional(ctx, path, table, 'rate_limit_per_sec', number({ above: 0 }), defaults.perSec),
+    unknownOrders: optional(ctx, path, table, 'unknown_orders', oneOf(['cancel', 'leave'] as const), 'leave'),
   };
 }
 

@@ -46,16 +46,27 @@ export interface SimVenueConfig {
   markets: SimMarketConfig[];
 }
 
-export interface KrakenVenueConfig {
+/** Settings every live venue adapter shares. */
+export interface LiveVenueSettings {
+  /** The per-venue order limiter: requests at once, and refilled per second. */
+  rateLimitBurst: number;
+  rateLimitPerSec: number;
+  /** Open venue orders the node has no intent for, found by reconciliation: reported, and cancelled when 'cancel'. */
+  unknownOrders: 'cancel' | 'leave';
+}
+
+export interface KrakenVenueConfig extends LiveVenueSettings {
   kind: 'kraken';
   name: string;
   wsUrl: string;
   wsAuthUrl: string;
   restUrl: string;
   depth: number;
+  /** The dead man's switch: CancelAllOrdersAfter with this timeout, re-armed every third of it while Leader; 0 disables. */
+  deadManTimeoutSec: number;
 }
 
-export interface CoinbaseVenueConfig {
+export interface CoinbaseVenueConfig extends LiveVenueSettings {
   kind: 'coinbase';
   name: string;
   wsUrl: string;

@@ -1,11 +1,11 @@
-import { NodeRole, OrderType, RejectCode } from '../wasm/abi.ts';
+import { NodeRole, OrderStatus, OrderType, RejectCode } from '../wasm/abi.ts';
 import { AlgoInstance, type InstanceHost } from '../wasm/algoInstance.ts';
 import type { LoadedBundle } from '../wasm/loader.ts';
 import { writeBook, writeFill, writeNbbo, writeReject, writeState, type NbboFields, type OpenOrderFields, type StateFields } from '../wasm/structs.ts';
 import type { L2Book } from '../venues/book.ts';
-import type { OrderRequest, Side, Venue, VenueOrderEvent, VenueStatus } from '../venues/venue.ts';
+import type { ConnectionState, OrderRequest, Side, Venue, VenueOrderEvent, VenueStatus } from '../venues/venue.ts';
 import { CancelTracker, type CancelOutcome } from './cancelTracker.ts';
-import type { DeploymentConfig, NodeConfig } from './configTypes.ts';
+import type { DeploymentConfig, LiveVenueSettings, NodeConfig } from './configTypes.ts';
 import { CoreState } from './coreState.ts';
 import { crashPoint } from './crashPoint.ts';
 import { DailyLoss } from './dailyLoss.ts';
@@ -56,6 +56,10 @@ export interface HaltReport {
 /** Per-venue facts the node watches: trading status and market-data freshness. */
 export interface VenueState {
   status: VenueStatus;
+  connection: ConnectionState;
+  /** A reconciliation with this venue is running; `again` asks for one more when it ends. */
+  reconciling: boolean;
+  again: boolean;
   /** Wall ms of the newest book; 0 before any. */
   lastDataMs: number;
 }
@@ -143,7 +147,7 @@ export class Engine {
     this.subscribers = venues.map(() => new Map());
     this.marks = venues.map(() => new Map());
     this.books = venues.map(() => new Map());
-    this.venueStates = venues.map(() => ({ status: 'online', lastDataMs: 0 }));
+    this.venueStates = venues.map(() => ({ status: 'online', connection: 'connecting', reconciling: false, again: false, lastDataMs: 0 }));
     this.monitor = new HaltMonitor(config.haltTriggers);
     const allSymbols = [...new Set(config.deployments.flatMap((d) => d.symbols))].sort();
     allSymbols.forEach((s, i) => this.symbolIds.set(s, i));
@@ -392,9 +396,10 @@ export class Engine {
         onBook: (book) => this.onBook(venueIndex, book),
         onOrderEvent: (event) => this.onOrderEvent(event),
         onStatus: (status) => this.onVenueStatus(venueIndex, status),
+        onConnection: (state, reason) => this.onVenueConnection(venueIndex, state, reason),
       });
     }
-    await this.reconcile();
+    for (let i = 0; i < this.venues.length; i++) await this.reconcileVenue(i);
     // A limit lowered since the position was taken (a new config, a restart) is a breach now.
     for (const d of this.deployments) for (const symbol of d.config.symbols) this.checkPositionLimit(d, symbol);
     this.phase = 'trading';
@@ -419,21 +424,74 @@ export class Engine {
   }
 
   /**
-   * Orders the journal says are open but the venue does not have were lost with the
-   * previous process (or filled or cancelled while nobody listened): they are closed here,
-   * through the journal, so no intent is ever sent twice and the state matches the venue.
+   * Matches the node's view of a venue's orders to the venue's own, when this node becomes
+   * Leader and after every reconnect, before it trusts that view again. Fills the node
+   * missed are applied (once: the OMS drops a fill id it has seen); orders the journal
+   * holds open and acknowledged but the venue does not have were lost with a previous
+   * process, or closed while nobody listened, and are closed through the journal so no
+   * intent is ever sent twice; venue orders the node has no intent for are reported and,
+   * with `unknown_orders = "cancel"`, cancelled. An order still waiting for its ack is
+   * left alone: the venue may not have seen it yet when it answered.
    */
-  private async reconcile(): Promise<void> {
-    for (let i = 0; i < this.venues.length; i++) {
-      const venue = this.venues[i];
-      const open = new Set(await venue.openOrders());
-      for (const order of [...this.oms.allLiveOrders()]) {
-        if (order.venue !== venue.name || open.has(order.clientOrderId)) continue;
-        this.commit({ kind: 'canceled', clientOrderId: order.clientOrderId, reason: 'not open at the venue when this node became leader', tsNs: this.clockNs() });
-      }
-      const known = new Set([...this.oms.allLiveOrders()].map((o) => o.clientOrderId));
-      for (const id of open) if (!known.has(id)) this.sink.emit({ type: 'unknown_venue_order', venue: venue.name, id });
+  private async reconcileVenue(venueIndex: number): Promise<void> {
+    const state = this.venueStates[venueIndex];
+    if (state.reconciling) {
+      state.again = true;
+      return;
     }
+    state.reconciling = true;
+    const venue = this.venues[venueIndex];
+    try {
+      do {
+        state.again = false;
+        const asked = [...this.oms.allLiveOrders()].filter((o) => o.venue === venue.name && o.status !== OrderStatus.Pending);
+        const snapshot = await venue.snapshot(asked.map((o) => o.clientOrderId));
+        let fillsApplied = 0;
+        for (const fill of snapshot.recentFills) {
+          const order = this.oms.order(fill.clientOrderId);
+          if (order === undefined || order.fillIds.has(fill.fillId)) continue;
+          this.onOrderEvent(fill);
+          fillsApplied++;
+        }
+        const open = new Set(snapshot.openOrders.map((o) => o.clientOrderId));
+        let closed = 0;
+        for (const order of asked) {
+          if (open.has(order.clientOrderId) || this.oms.order(order.clientOrderId)?.status === OrderStatus.Dead) continue;
+          this.commit({ kind: 'canceled', clientOrderId: order.clientOrderId, reason: 'not open at the venue when the node reconciled', tsNs: this.clockNs() });
+          closed++;
+        }
+        const cancelUnknown = this.liveSettings(venue.name)?.unknownOrders === 'cancel';
+        let unknown = 0;
+        for (const o of snapshot.openOrders) {
+          const order = o.clientOrderId === '' ? undefined : this.oms.order(o.clientOrderId);
+          if (order !== undefined && order.status !== OrderStatus.Dead) continue;
+          unknown++;
+          this.sink.emit({ type: 'unknown_venue_order', venue: venue.name, id: o.clientOrderId, venue_order_id: o.venueOrderId, symbol: o.symbol, action: cancelUnknown ? 'cancel' : 'leave' });
+          if (cancelUnknown) await venue.cancelForeign(o);
+        }
+        this.sink.emit({ type: 'reconciled', venue: venue.name, open_at_venue: snapshot.openOrders.length, fills_applied: fillsApplied, closed, unknown });
+      } while (state.again && this.role === 'leader');
+    } finally {
+      state.reconciling = false;
+    }
+  }
+
+  private onVenueConnection(venueIndex: number, connection: ConnectionState, reason: string): void {
+    const state = this.venueStates[venueIndex];
+    const wasDown = state.connection === 'disconnected';
+    state.connection = connection;
+    const venue = this.venues[venueIndex].name;
+    this.sink.emit({ type: 'venue_connection', venue, state: connection, reason });
+    if (connection !== 'connected' || !wasDown || this.phase !== 'trading') return;
+    this.reconcileVenue(venueIndex).catch((err: unknown) => {
+      // The orders' view stays as it was; the next reconnect tries again, and stale data halts meanwhile.
+      this.sink.emit({ type: 'reconcile_failed', venue, reason: err instanceof Error ? err.message : String(err) });
+    });
+  }
+
+  private liveSettings(venueName: string): LiveVenueSettings | undefined {
+    const config = this.config.venues.find((v) => v.name === venueName);
+    return config === undefined || config.kind === 'sim' ? undefined : config;
   }
 
   /** The mark price (mid) of a symbol on a venue, px_1e9; 0 before its first book. */

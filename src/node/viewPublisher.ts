@@ -95,14 +95,15 @@ export class ViewPublisher implements EventSink {
       halt: { halted: halt.halted, reason: halt.halted ? halt.reason : '', by: halt.halted ? halt.by : '', sinceMs: halt.halted ? Math.floor(halt.tsNs / 1e6) : 0 },
       venues: venues.map((v, i) => {
         const state = e.venueStates[i];
+        const health = v.health();
         const symbolBooks = v.symbols.map((s) => e.book(i, s));
         return {
           name: v.name,
           kind: v.kind,
-          connected: state.status !== 'maintenance',
+          connected: health.connection === 'connected' && state.status !== 'maintenance',
           dataAgeMs: state.lastDataMs === 0 ? -1 : nowMs - state.lastDataMs,
-          booksValid: symbolBooks.every((b) => b !== undefined && b.valid),
-          rateLimitHeadroom: null,
+          booksValid: health.invalidBooks === 0 && symbolBooks.every((b) => b !== undefined && b.valid),
+          rateLimitHeadroom: health.rateCapacity > 0 ? health.rateHeadroom / health.rateCapacity : null,
         };
       }),
       books,

@@ -53,12 +53,53 @@ export type VenueOrderEvent =
 /** A venue's trading status, as Kraken reports it (`system` in its status channel). */
 export type VenueStatus = 'online' | 'cancel_only' | 'post_only' | 'maintenance';
 
+/** The venue's link as the adapter sees it. An embedded venue is always 'connected'. */
+export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
+
+/** A venue's health for the operator's screens; read at the UI's pace, never on the hot path. */
+export interface VenueHealth {
+  connection: ConnectionState;
+  /** Subscribed symbols whose book cannot be trusted right now (no on_book fires for them). */
+  invalidBooks: number;
+  /** Books rebuilt from a fresh snapshot after a checksum mismatch or a sequence gap. */
+  resyncs: number;
+  checksumFailures: number;
+  sequenceGaps: number;
+  /** Successful connections after the first. */
+  reconnects: number;
+  /** Order requests the per-venue limiter would still let through right now, of rateCapacity (0: no limiter). */
+  rateHeadroom: number;
+  rateCapacity: number;
+  /** Venue rate-limit answers turned into RATE_LIMIT rejects. */
+  rateLimited: number;
+}
+
+/** One order resting at the venue, as reconciliation sees it. */
+export interface VenueOpenOrder {
+  /** '' when the venue order carries no client order id (placed by hand or by another program). */
+  clientOrderId: string;
+  venueOrderId: string;
+  symbol: string;
+}
+
+/** What the venue holds for this node now, for reconciliation after (re)connecting. */
+export interface VenueSnapshot {
+  openOrders: VenueOpenOrder[];
+  /** Fills of this node's orders from the venue's recent history (at least since the previous snapshot), oldest first. */
+  recentFills: Extract<VenueOrderEvent, { kind: 'fill' }>[];
+}
+
 export interface VenueListener {
   /** A new top-of-book for a subscribed symbol. The book object is reused: copy what you keep. */
   onBook(book: L2Book): void;
   onOrderEvent(event: VenueOrderEvent): void;
   /** The venue's trading status changed. */
   onStatus(status: VenueStatus): void;
+  /**
+   * The link went up or down. After every 'connected' but the first the node reconciles
+   * (snapshot()) before it trusts its view of the venue's orders again.
+   */
+  onConnection(state: ConnectionState, reason: string): void;
 }
 
 export interface Venue {
@@ -74,7 +115,14 @@ export interface Venue {
   place(request: OrderRequest): void;
   /** Requests a cancel; the outcome arrives later as `canceled` or `cancelReject`. */
   cancel(clientOrderId: string, symbol: string): void;
-  /** Client order ids of this node's orders open at the venue now, for reconciliation. */
-  openOrders(): Promise<string[]>;
+  /** Cancels an open venue order the node has no intent for (found by snapshot()). */
+  cancelForeign(order: VenueOpenOrder): Promise<void>;
+  /**
+   * The venue's open orders and recent fills, for reconciliation. `known` lists the client
+   * order ids the node holds open: an adapter whose venue limits client id length maps its
+   * wire ids back through these.
+   */
+  snapshot(known: readonly string[]): Promise<VenueSnapshot>;
+  health(): VenueHealth;
   stop(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import { WebSocket } from 'ws';
+import { Backoff } from '../../venues/backoff.ts';
 import { wallClockNs } from '../clock.ts';
 import { assertUsableSecret, newNonce, proofMatches, proofOf } from './meshAuth.ts';
 import { assertSendable, labelListError, MAX_FRAME_BYTES, topError, type MeshFrame, type MeshNbbo, type MeshTop } from './meshProtocol.ts';
@@ -53,7 +54,6 @@ export class MeshEdge {
   private stopped = true;
   private labels: string[];
   private nonce = '';
-  private attempt = 0;
   private lastDownReason = '';
   /** Why the coordinator last refused or reported an error: a better close reason than the close code. */
   private lastFrameReason = '';
@@ -66,8 +66,7 @@ export class MeshEdge {
   private topsScheduled = false;
   private readonly rtt = new RttWindow();
   private readonly counts = { sent: 0, dropped: 0, delivered: 0, queueDropped: 0, connects: 0 };
-  private readonly backoffMinMs: number;
-  private readonly backoffMaxMs: number;
+  private readonly backoff: Backoff;
   private readonly pingIntervalMs: number;
   private readonly handshakeTimeoutMs: number;
   private readonly queueCapBytes: number;
@@ -82,8 +81,7 @@ export class MeshEdge {
   ) {
     assertUsableSecret(secret);
     this.labels = checkedLabels(labels);
-    this.backoffMinMs = options.backoffMinMs ?? 100;
-    this.backoffMaxMs = options.backoffMaxMs ?? 5000;
+    this.backoff = new Backoff(options.backoffMinMs ?? 100, options.backoffMaxMs ?? 5000);
     this.pingIntervalMs = options.pingIntervalMs ?? 1000;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5000;
     this.queueCapBytes = options.queueCapBytes ?? DEFAULT_QUEUE_CAP_BYTES;
@@ -208,7 +206,7 @@ export class MeshEdge {
   private onWelcome(sock: MeshSocket): void {
     clearTimeout(this.handshakeTimer);
     this.up = true;
-    this.attempt = 0;
+    this.backoff.reset();
     this.counts.connects++;
     this.lastDownReason = '';
     for (const key of this.tops.keys()) this.dirtyTops.add(key);
@@ -233,9 +231,7 @@ export class MeshEdge {
       this.handlers.onLinkChange(false, reason);
     }
     if (this.stopped) return;
-    const ceilingMs = Math.min(this.backoffMaxMs, this.backoffMinMs * 2 ** Math.min(this.attempt, 30));
-    this.attempt++;
-    this.reconnectTimer = setTimeout(() => this.connect(), ceilingMs / 2 + (Math.random() * ceilingMs) / 2);
+    this.reconnectTimer = setTimeout(() => this.connect(), this.backoff.nextDelayMs());
   }
 
   private ping(sock: MeshSocket): void {

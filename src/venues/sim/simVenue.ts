@@ -2,7 +2,7 @@ import type { SimMarketConfig, SimVenueConfig } from '../../node/configTypes.ts'
 import { formatDecimalShort, mulDiv, notional1e9, PX_DECIMALS, QTY_DECIMALS } from '../../node/fixedPoint.ts';
 import { OrderType, RejectCode, VenueId } from '../../wasm/abi.ts';
 import { L2Book } from '../book.ts';
-import type { OrderRequest, SymbolMeta, Venue, VenueListener, VenueOrderEvent, VenueStatus } from '../venue.ts';
+import type { OrderRequest, SymbolMeta, Venue, VenueHealth, VenueListener, VenueOpenOrder, VenueOrderEvent, VenueSnapshot, VenueStatus } from '../venue.ts';
 import type { FairPriceBook } from './fairPrice.ts';
 import { CancelReason, MatchingEngine } from './matchingEngine.ts';
 import { Prng, seedFor } from './prng.ts';
@@ -303,8 +303,21 @@ export class SimVenue implements Venue {
     this.feedPaused = paused;
   }
 
-  async openOrders(): Promise<string[]> {
-    return [...this.liveByClientId.keys()];
+  async snapshot(): Promise<VenueSnapshot> {
+    const openOrders: VenueOpenOrder[] = [];
+    for (const order of this.liveByClientId.values()) {
+      openOrders.push({ clientOrderId: order.clientOrderId, venueOrderId: String(order.engineId), symbol: order.market.config.symbol });
+    }
+    // An embedded venue never loses its link, so the node has seen every fill already.
+    return { openOrders, recentFills: [] };
+  }
+
+  async cancelForeign(order: VenueOpenOrder): Promise<void> {
+    this.cancel(order.clientOrderId, order.symbol);
+  }
+
+  health(): VenueHealth {
+    return { connection: 'connected', invalidBooks: 0, resyncs: 0, checksumFailures: 0, sequenceGaps: 0, reconnects: 0, rateHeadroom: 0, rateCapacity: 0, rateLimited: 0 };
   }
 
   /** Resting user orders across all symbols. */
