@@ -63,7 +63,7 @@ export function krakenCredentials(env: Env = process.env): KrakenCredentials {
 export function coinbaseCredentials(env: Env = process.env): CoinbaseCredentials {
   const keyName = required(env, 'COINBASE_API_KEY_NAME');
   // A PEM pasted into an environment variable often carries literal \n sequences.
-  const pem = required(env, 'COINBASE_API_PRIVATE_KEY').replaceAll('\\n', '\n');
+  const pem = required(env, 'COINBASE_API_PRIVATE_KEY').replaceAll('\\n', '\n').trim();
   if (!/^organizations\/[^/\s]+\/apiKeys\/[^/\s]+$/.test(keyName)) {
     throw new CredentialError('COINBASE_API_KEY_NAME is malformed: expected organizations/{org_id}/apiKeys/{key_id}');
   }
