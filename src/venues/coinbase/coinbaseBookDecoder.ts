@@ -1,0 +1,71 @@
+import { CoinbaseBook, type CoinbaseBookOptions } from './coinbaseBook.ts';
+import { L2_CHANNEL, L2FrameScanner, type L2FrameScannerOptions } from './l2FrameScanner.ts';
+
+// Frame text in, full-depth books out, with no socket: the feed client's pure core, and
+// what the benchmark drives. A frame is scanned (and validated) completely before any book
+// changes, so a bad frame throws and leaves every book as it was.
+
+export interface CoinbaseBookDecoderOptions extends CoinbaseBookOptions, L2FrameScannerOptions {}
+
+export class CoinbaseBookDecoder {
+  readonly scanner: L2FrameScanner;
+  private readonly books = new Map<string, CoinbaseBook>();
+
+  /** `productIds`: the Coinbase products ('BTC-USD') to keep books for; others are ignored. */
+  constructor(
+    readonly productIds: readonly string[],
+    options: CoinbaseBookDecoderOptions = {},
+  ) {
+    this.scanner = new L2FrameScanner(options);
+    for (const id of productIds) this.books.set(id, new CoinbaseBook(options));
+  }
+
+  book(productId: string): CoinbaseBook {
+    const book = this.books.get(productId);
+    if (book === undefined) throw new RangeError(`no book for product "${productId}"`);
+    return book;
+  }
+
+  /** Scans one frame without touching the books; throws L2FrameError for a bad frame. */
+  scan(text: string): L2FrameScanner {
+    this.scanner.scan(text);
+    return this.scanner;
+  }
+
+  /**
+   * Applies the last scanned frame's l2_data events: a snapshot replaces its product's
+   * book, an update changes a loaded one (an update before the product's snapshot is
+   * dropped: it cannot be placed on a book that does not exist yet). Returns the number
+   * of levels applied.
+   */
+  applyScanned(): number {
+    const s = this.scanner;
+    if (s.channel !== L2_CHANNEL) return 0;
+    let applied = 0;
+    for (let e = 0; e < s.eventCount; e++) {
+      const book = this.books.get(s.eventProductId[e]);
+      if (book === undefined) continue;
+      const start = s.eventLevelStart[e];
+      const end = s.eventLevelEnd[e];
+      if (s.eventSnapshot[e] === 1) {
+        book.loadSnapshot(s.levelBid, s.levelPx1e9, s.levelQty1e8, start, end);
+      } else {
+        if (!book.loaded) continue;
+        book.applyUpdates(s.levelBid, s.levelPx1e9, s.levelQty1e8, start, end);
+      }
+      applied += end - start;
+    }
+    return applied;
+  }
+
+  /** Scans and applies one frame; returns the number of levels applied. */
+  applyFrame(text: string): number {
+    this.scanner.scan(text);
+    return this.applyScanned();
+  }
+
+  /** Forgets every book (a new connection will send fresh snapshots). */
+  clearAll(): void {
+    for (const book of this.books.values()) book.clear();
+  }
+}

@@ -1,0 +1,336 @@
+import { WebSocket, type RawData } from 'ws';
+import { wallClockNs } from '../../node/clock.ts';
+import { Backoff } from '../backoff.ts';
+import { L2Book } from '../book.ts';
+import type { ConnectionState, VenueHealth } from '../venue.ts';
+import type { CoinbaseBook } from './coinbaseBook.ts';
+import { CoinbaseBookDecoder } from './coinbaseBookDecoder.ts';
+import { L2_CHANNEL, type L2FrameScanner } from './l2FrameScanner.ts';
+import { toProductId } from './productId.ts';
+
+// Coinbase Advanced Trade market data over one WebSocket: level2 books for the configured
+// products plus the heartbeats channel, which keeps the socket busy once a second so
+// silence means a dead link.
+//
+// Integrity: Coinbase numbers every frame on a connection (sequence_num, one counter for
+// all channels, acks and heartbeats included; VENUES.md section 7). The first number seen
+// on a connection is the base; any other jump is a gap, and an update may have been lost,
+// so every book on the connection is marked invalid (no onBook) and rebuilt by
+// RECONNECTING rather than by unsubscribing and resubscribing on the same socket. After an
+// unsubscribe the venue may still deliver frames of the old subscription, and the counter
+// keeps running through them, so telling the stale frames from the new snapshot would need
+// rules Coinbase does not document. A fresh connection starts a fresh counter and sends
+// fresh snapshots, which is certainly correct, and gaps are rare enough that the extra
+// handshake costs nothing that matters. A frame that cannot be read is treated the same
+// way: what it said is lost, so the books cannot be trusted.
+
+export interface CoinbaseBookFeedHandlers {
+  /** A product's top 20 changed. The book object is reused: copy what you keep. Never called for an invalid book. */
+  onBook(book: L2Book): void;
+  onConnection(state: ConnectionState, reason: string): void;
+  /** Something the operator should see: venue error frames, gaps, bad frames, socket errors. */
+  onNotice(message: string): void;
+}
+
+export interface CoinbaseBookFeedOptions {
+  /** e.g. wss://advanced-trade-ws.coinbase.com, or an emulator's ws://127.0.0.1:port/... */
+  url: string;
+  /** Node symbols ('BTC/USD'). */
+  symbols: readonly string[];
+  handlers: CoinbaseBookFeedHandlers;
+  /** A fresh JWT for each subscribe message; public channels work without one. */
+  jwt?: () => string;
+  /** No frame at all (heartbeats included) for this long means the link is dead. Default 5000. */
+  silenceTimeoutMs?: number;
+  /** Reconnect waits grow from this... Default 250. */
+  reconnectMinMs?: number;
+  /** ...up to this. Default 30,000. */
+  reconnectMaxMs?: number;
+  /** WebSocket handshake limit. Default 10,000. */
+  handshakeTimeoutMs?: number;
+  /**
+   * Largest frame accepted. A full-depth snapshot of a busy product is several MB, so the
+   * default is 64 MiB: room for the biggest snapshots with margin, still a bound.
+   */
+  maxPayloadBytes?: number;
+  /** Levels a side of one book may hold. Default 500,000. */
+  maxLevelsPerSide?: number;
+  /** Wall clock in ns since the Unix epoch, for recvNs; default the system clock. */
+  clock?: () => number;
+}
+
+export type CoinbaseBookFeedHealth = Pick<VenueHealth, 'connection' | 'invalidBooks' | 'resyncs' | 'sequenceGaps' | 'reconnects'> & {
+  /** Frames that could not be read (each one also rebuilt the books). */
+  badFrames: number;
+};
+
+interface Product {
+  readonly productId: string;
+  readonly book: CoinbaseBook;
+  /** What onBook hands out; symbol is the node symbol. */
+  readonly out: L2Book;
+  /** Set by a gap or bad frame while the book was loaded; the next snapshot counts as a resync. */
+  needsResync: boolean;
+}
+
+const DEFAULT_SILENCE_TIMEOUT_MS = 5000;
+const DEFAULT_RECONNECT_MIN_MS = 250;
+const DEFAULT_RECONNECT_MAX_MS = 30_000;
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+
+function rawText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
+
+function positiveMs(value: number, name: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number of milliseconds, got ${value}`);
+  return value;
+}
+
+export class CoinbaseBookFeed {
+  /** Node symbols, as given. */
+  readonly symbols: readonly string[];
+  private readonly url: string;
+  private readonly handlers: CoinbaseBookFeedHandlers;
+  private readonly jwt: (() => string) | undefined;
+  private readonly silenceTimeoutMs: number;
+  private readonly handshakeTimeoutMs: number;
+  private readonly maxPayloadBytes: number;
+  private readonly clock: () => number;
+  private readonly backoff: Backoff;
+  private readonly decoder: CoinbaseBookDecoder;
+  private readonly products: Product[] = [];
+  private readonly bySymbol = new Map<string, Product>();
+
+  private ws: WebSocket | null = null;
+  private state: ConnectionState = 'disconnected';
+  /** The reason to report when the current socket closes, set when we close it ourselves. */
+  private closeReason = '';
+  private expectedSeq = -1;
+  private lastFrameMs = 0;
+  private connectedBefore = false;
+  private started = false;
+  private stopped = false;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private silenceTimer: NodeJS.Timeout | null = null;
+  private closed: Promise<void> = Promise.resolve();
+  private readonly counters = { resyncs: 0, sequenceGaps: 0, reconnects: 0, badFrames: 0 };
+
+  constructor(options: CoinbaseBookFeedOptions) {
+    if (options.symbols.length === 0) throw new RangeError('a Coinbase book feed needs at least one symbol');
+    this.symbols = [...options.symbols];
+    this.url = options.url;
+    this.handlers = options.handlers;
+    this.jwt = options.jwt;
+    this.silenceTimeoutMs = positiveMs(options.silenceTimeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS, 'silenceTimeoutMs');
+    this.handshakeTimeoutMs = positiveMs(options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS, 'handshakeTimeoutMs');
+    this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    if (!Number.isSafeInteger(this.maxPayloadBytes) || this.maxPayloadBytes < 1) throw new RangeError(`maxPayloadBytes must be a positive integer, got ${this.maxPayloadBytes}`);
+    this.clock = options.clock ?? wallClockNs;
+    this.backoff = new Backoff(options.reconnectMinMs ?? DEFAULT_RECONNECT_MIN_MS, options.reconnectMaxMs ?? DEFAULT_RECONNECT_MAX_MS);
+    const productIds = options.symbols.map(toProductId);
+    if (new Set(productIds).size !== productIds.length) throw new RangeError(`a symbol is listed twice in ${options.symbols.join(', ')}`);
+    this.decoder = new CoinbaseBookDecoder(productIds, { maxLevelsPerSide: options.maxLevelsPerSide });
+    options.symbols.forEach((symbol, i) => {
+      const out = new L2Book(symbol);
+      out.valid = false;
+      const product: Product = { productId: productIds[i], book: this.decoder.book(productIds[i]), out, needsResync: false };
+      this.products.push(product);
+      this.bySymbol.set(symbol, product);
+    });
+  }
+
+  /** Connects, and keeps reconnecting until stop(). */
+  start(): void {
+    if (this.stopped) throw new Error('this Coinbase book feed was stopped; create a new one');
+    if (this.started) throw new Error('this Coinbase book feed is already started');
+    this.started = true;
+    this.silenceTimer = setInterval(() => this.checkSilence(), Math.max(10, this.silenceTimeoutMs / 4));
+    this.connect('start');
+  }
+
+  /** Closes the socket; no callbacks after the returned promise resolves. */
+  async stop(): Promise<void> {
+    if (this.stopped) return this.closed;
+    this.stopped = true;
+    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
+    if (this.silenceTimer !== null) clearInterval(this.silenceTimer);
+    this.reconnectTimer = null;
+    this.silenceTimer = null;
+    const ws = this.ws;
+    if (ws !== null) {
+      this.closeReason = 'stopped';
+      ws.terminate();
+    }
+    return this.closed;
+  }
+
+  /** The latest top 20 of a symbol; `valid` is false while it cannot be trusted. */
+  book(symbol: string): L2Book {
+    const product = this.bySymbol.get(symbol);
+    if (product === undefined) throw new RangeError(`not subscribed to "${symbol}"`);
+    return product.out;
+  }
+
+  health(): CoinbaseBookFeedHealth {
+    let invalidBooks = 0;
+    for (const p of this.products) if (!p.book.loaded) invalidBooks++;
+    return { connection: this.state, invalidBooks, ...this.counters };
+  }
+
+  private connect(reason: string): void {
+    this.reconnectTimer = null;
+    this.setState('connecting', reason);
+    const ws = new WebSocket(this.url, { maxPayload: this.maxPayloadBytes, handshakeTimeout: this.handshakeTimeoutMs, perMessageDeflate: false });
+    this.ws = ws;
+    this.closeReason = '';
+    let socketError = '';
+    this.closed = new Promise((resolve) => {
+      ws.on('close', (code: number, why: Buffer) => {
+        resolve();
+        this.onClose(ws, code, why.toString('utf8'), socketError);
+      });
+    });
+    ws.on('open', () => this.onOpen(ws));
+    ws.on('message', (data: RawData) => this.onFrame(ws, data));
+    ws.on('error', (error: Error) => {
+      socketError = error.message;
+      if (ws === this.ws && !this.stopped) this.handlers.onNotice(`coinbase market data socket: ${error.message}`);
+    });
+  }
+
+  private onOpen(ws: WebSocket): void {
+    if (ws !== this.ws || this.stopped) return;
+    this.expectedSeq = -1;
+    this.lastFrameMs = performance.now();
+    if (this.connectedBefore) this.counters.reconnects++;
+    this.connectedBefore = true;
+    // The venue drops a socket with no subscribe within 5 s: subscribe before anything else.
+    this.subscribe(ws, 'level2', this.products.map((p) => p.productId));
+    this.subscribe(ws, 'heartbeats', []);
+    this.setState('connected', 'subscribed to level2 and heartbeats');
+  }
+
+  private subscribe(ws: WebSocket, channel: string, productIds: string[]): void {
+    const message: { type: string; channel: string; product_ids: string[]; jwt?: string } = { type: 'subscribe', channel, product_ids: productIds };
+    if (this.jwt !== undefined) {
+      try {
+        message.jwt = this.jwt();
+      } catch (error) {
+        // Market data is public: subscribe without a token rather than not at all.
+        this.handlers.onNotice(`coinbase: could not make a JWT for the ${channel} subscription: ${(error as Error).message}`);
+      }
+    }
+    ws.send(JSON.stringify(message));
+  }
+
+  private onFrame(ws: WebSocket, data: RawData): void {
+    if (ws !== this.ws || this.stopped) return;
+    this.lastFrameMs = performance.now();
+    const recvNs = this.clock();
+    const text = rawText(data);
+    let scanner: L2FrameScanner;
+    try {
+      scanner = this.decoder.scan(text);
+    } catch (error) {
+      this.counters.badFrames++;
+      this.breakConnection(`unreadable frame: ${(error as Error).message}`, true);
+      return;
+    }
+    if (scanner.channel === '' && scanner.type === 'error') {
+      this.handlers.onNotice(`coinbase error: ${errorMessage(text)}`);
+      return;
+    }
+    const seq = scanner.sequenceNum;
+    if (seq < 0) {
+      this.counters.badFrames++;
+      this.breakConnection(`a frame on channel "${scanner.channel}" without sequence_num`, true);
+      return;
+    }
+    if (this.expectedSeq >= 0 && seq !== this.expectedSeq) {
+      this.counters.sequenceGaps++;
+      this.breakConnection(`sequence gap: expected ${this.expectedSeq}, got ${seq}`, true);
+      return;
+    }
+    this.expectedSeq = seq + 1;
+    if (scanner.channel !== L2_CHANNEL) return;
+    try {
+      this.decoder.applyScanned();
+    } catch (error) {
+      this.breakConnection(`book refused an update: ${(error as Error).message}`, true);
+      return;
+    }
+    let allLoaded = true;
+    for (const p of this.products) {
+      const book = p.book;
+      if (!book.loaded) {
+        allLoaded = false;
+        continue;
+      }
+      if (!book.topChanged) continue;
+      if (p.needsResync) {
+        p.needsResync = false;
+        this.counters.resyncs++;
+      }
+      const out = p.out;
+      book.writeTop(out);
+      out.recvNs = recvNs;
+      out.valid = true;
+      this.handlers.onBook(out);
+    }
+    // Every book rebuilt: the connection has proved itself, so the next failure starts the backoff over.
+    if (allLoaded) this.backoff.reset();
+  }
+
+  /** Invalidates every book and drops the socket; the close handler reconnects. */
+  private breakConnection(reason: string, resync: boolean): void {
+    this.handlers.onNotice(`coinbase market data: ${reason}; reconnecting for fresh snapshots`);
+    this.invalidateBooks(resync);
+    this.closeReason = reason;
+    this.ws?.terminate();
+  }
+
+  private invalidateBooks(resync: boolean): void {
+    for (const p of this.products) {
+      if (resync && p.book.loaded) p.needsResync = true;
+      p.out.valid = false;
+    }
+    this.decoder.clearAll();
+  }
+
+  private onClose(ws: WebSocket, code: number, why: string, socketError: string): void {
+    if (ws !== this.ws) return;
+    this.ws = null;
+    this.invalidateBooks(false);
+    const reason = this.closeReason !== '' ? this.closeReason : socketError !== '' ? socketError : `closed by the venue (${code}${why !== '' ? ` ${why}` : ''})`;
+    this.setState('disconnected', reason);
+    if (this.stopped) return;
+    const delayMs = this.backoff.nextDelayMs();
+    this.reconnectTimer = setTimeout(() => this.connect(`reconnecting after: ${reason}`), delayMs);
+  }
+
+  private checkSilence(): void {
+    if (this.ws === null || this.state !== 'connected') return;
+    const silentMs = performance.now() - this.lastFrameMs;
+    if (silentMs > this.silenceTimeoutMs) this.breakConnection(`no frame for ${Math.round(silentMs)} ms`, false);
+  }
+
+  private setState(state: ConnectionState, reason: string): void {
+    this.state = state;
+    this.handlers.onConnection(state, reason);
+  }
+}
+
+/** An error frame's message; error frames are rare, so JSON.parse is fine here. */
+function errorMessage(text: string): string {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { message?: unknown }).message === 'string') return (parsed as { message: string }).message;
+  } catch {
+    // Fall through to the raw text.
+  }
+  return text.length > 200 ? `${text.slice(0, 200)}...` : text;
+}

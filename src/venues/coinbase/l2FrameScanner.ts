@@ -1,0 +1,559 @@
+import { POW10 } from '../../node/fixedPoint.ts';
+
+// Reads Coinbase Advanced Trade WebSocket frames (VENUES.md section 7) without JSON.parse.
+// Every frame's envelope (channel, sequence_num, and the top-level type of error frames)
+// is read cheaply; an l2_data frame is walked once and its levels are decoded straight
+// from the decimal strings into exact px_1e9 / qty_1e8 integers held in reusable typed
+// arrays. A full-depth snapshot runs to several MB: JSON.parse would build a JS object
+// and two strings per level and then need a second pass to convert them.
+//
+// The whole frame is validated before anything reads the results, so a bad frame throws
+// an L2FrameError and leaves every book as it was. Key order is not relied on: Coinbase
+// sends channel before events, but if events came first they are scanned after the
+// envelope is known; likewise each update is first tried against the exact layout Coinbase
+// sends and read by the general key-by-key path when it differs.
+
+export class L2FrameError extends Error {
+  constructor(
+    readonly reason: string,
+    /** Character offset in the frame where the problem was found. */
+    readonly offset: number,
+  ) {
+    super(`bad Coinbase frame at offset ${offset}: ${reason}`);
+    this.name = 'L2FrameError';
+  }
+}
+
+export const L2_CHANNEL = 'l2_data';
+const HEARTBEATS_CHANNEL = 'heartbeats';
+const SUBSCRIPTIONS_CHANNEL = 'subscriptions';
+
+const DEFAULT_MAX_LEVELS = 4_000_000;
+const DEFAULT_MAX_EVENTS = 65_536;
+const INITIAL_LEVELS = 1024;
+const INITIAL_EVENTS = 16;
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+const COMMA = 44;
+const COLON = 58;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+const DOT = 46;
+const ZERO = 48;
+const NINE = 57;
+
+export interface L2FrameScannerOptions {
+  /** Levels one frame may hold (both sides, all events); a larger frame is refused. */
+  maxLevels?: number;
+  /** Events one frame may hold. */
+  maxEvents?: number;
+}
+
+export class L2FrameScanner {
+  /** The envelope's channel; '' when the frame has none (error frames). */
+  channel = '';
+  /** The top-level `type` ('error' for error frames); '' when absent. */
+  type = '';
+  /** The envelope's sequence_num; -1 when absent. */
+  sequenceNum = -1;
+
+  /** l2_data events in the last frame (0 for other channels). */
+  eventCount = 0;
+  /** Per event: 1 for a snapshot, 0 for an update. */
+  eventSnapshot = new Uint8Array(INITIAL_EVENTS);
+  /** Per event: its product id. */
+  readonly eventProductId: string[] = [];
+  /** Per event: its levels are [eventLevelStart[i], eventLevelEnd[i]). */
+  eventLevelStart = new Uint32Array(INITIAL_EVENTS);
+  eventLevelEnd = new Uint32Array(INITIAL_EVENTS);
+
+  /** Levels in the last frame. The arrays are reused and may be replaced by larger ones on the next scan. */
+  levelCount = 0;
+  /** 1 for a bid, 0 for an offer (the ask side). */
+  levelBid = new Uint8Array(INITIAL_LEVELS);
+  levelPx1e9 = new Float64Array(INITIAL_LEVELS);
+  /** The new absolute size at the price; 0 removes the level. */
+  levelQty1e8 = new Float64Array(INITIAL_LEVELS);
+
+  private readonly maxLevels: number;
+  private readonly maxEvents: number;
+  private text = '';
+  private pos = 0;
+  private lastProductId = '';
+  // The bounds of the last string read by readString: [strStart, strEnd).
+  private strStart = 0;
+  private strEnd = 0;
+
+  constructor(options: L2FrameScannerOptions = {}) {
+    this.maxLevels = options.maxLevels ?? DEFAULT_MAX_LEVELS;
+    this.maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
+    if (!Number.isSafeInteger(this.maxLevels) || this.maxLevels < 1) throw new RangeError(`maxLevels must be a positive integer, got ${this.maxLevels}`);
+    if (!Number.isSafeInteger(this.maxEvents) || this.maxEvents < 1) throw new RangeError(`maxEvents must be a positive integer, got ${this.maxEvents}`);
+  }
+
+  /** Scans one frame; throws L2FrameError when it is not a well-formed Coinbase frame. */
+  scan(text: string): void {
+    this.text = text;
+    this.pos = 0;
+    this.channel = '';
+    this.type = '';
+    this.sequenceNum = -1;
+    this.eventCount = 0;
+    this.levelCount = 0;
+    let eventsAt = -1;
+    let eventsScanned = false;
+
+    this.skipWhitespace();
+    this.expect(OPEN_BRACE, 'a frame must be a JSON object');
+    this.skipWhitespace();
+    if (this.peek() === CLOSE_BRACE) {
+      this.pos++;
+    } else {
+      for (;;) {
+        this.readString('an object key');
+        const keyStart = this.strStart;
+        const keyLength = this.strEnd - this.strStart;
+        this.skipWhitespace();
+        this.expect(COLON, 'expected ":" after a key');
+        this.skipWhitespace();
+        if (this.keyIs(keyStart, keyLength, 'channel')) {
+          this.channel = this.readChannel();
+        } else if (this.keyIs(keyStart, keyLength, 'sequence_num')) {
+          this.sequenceNum = this.readSequenceNum();
+        } else if (this.keyIs(keyStart, keyLength, 'type')) {
+          this.readString('type');
+          this.type = text.slice(this.strStart, this.strEnd);
+        } else if (this.keyIs(keyStart, keyLength, 'events')) {
+          eventsAt = this.pos;
+          if (this.channel === L2_CHANNEL) {
+            this.scanEvents();
+            eventsScanned = true;
+          } else {
+            this.skipValue();
+          }
+        } else {
+          this.skipValue();
+        }
+        this.skipWhitespace();
+        const c = this.peek();
+        this.pos++;
+        if (c === COMMA) {
+          this.skipWhitespace();
+          continue;
+        }
+        if (c === CLOSE_BRACE) break;
+        this.fail('expected "," or "}" in the frame object', this.pos - 1);
+      }
+    }
+    this.skipWhitespace();
+    if (this.pos !== text.length) this.fail('text after the frame object', this.pos);
+    if (this.channel === L2_CHANNEL && !eventsScanned) {
+      if (eventsAt < 0) this.fail('an l2_data frame without events', 0);
+      this.pos = eventsAt;
+      this.scanEvents();
+    }
+  }
+
+  private scanEvents(): void {
+    this.expect(OPEN_BRACKET, 'events must be an array');
+    this.skipWhitespace();
+    if (this.peek() === CLOSE_BRACKET) {
+      this.pos++;
+      return;
+    }
+    for (;;) {
+      this.scanEvent();
+      this.skipWhitespace();
+      const c = this.peek();
+      this.pos++;
+      if (c === COMMA) {
+        this.skipWhitespace();
+        continue;
+      }
+      if (c === CLOSE_BRACKET) return;
+      this.fail('expected "," or "]" in events', this.pos - 1);
+    }
+  }
+
+  private scanEvent(): void {
+    const eventAt = this.pos;
+    this.expect(OPEN_BRACE, 'an event must be an object');
+    if (this.eventCount === this.maxEvents) this.fail(`more than ${this.maxEvents} events in one frame`, eventAt);
+    if (this.eventCount === this.eventSnapshot.length) this.growEvents();
+    const index = this.eventCount;
+    let kind = -1;
+    let productId = '';
+    let hasUpdates = false;
+    this.skipWhitespace();
+    if (this.peek() !== CLOSE_BRACE) {
+      for (;;) {
+        this.readString('an event key');
+        const keyStart = this.strStart;
+        const keyLength = this.strEnd - this.strStart;
+        this.skipWhitespace();
+        this.expect(COLON, 'expected ":" after a key');
+        this.skipWhitespace();
+        if (this.keyIs(keyStart, keyLength, 'type')) {
+          this.readString('event type');
+          if (this.valueIs('snapshot')) kind = 1;
+          else if (this.valueIs('update')) kind = 0;
+          else this.fail(`event type must be "snapshot" or "update", got "${this.text.slice(this.strStart, this.strEnd)}"`, this.strStart);
+        } else if (this.keyIs(keyStart, keyLength, 'product_id')) {
+          productId = this.readProductId();
+        } else if (this.keyIs(keyStart, keyLength, 'updates')) {
+          if (hasUpdates) this.fail('an event with two updates arrays', keyStart);
+          this.eventLevelStart[index] = this.levelCount;
+          this.scanUpdates();
+          this.eventLevelEnd[index] = this.levelCount;
+          hasUpdates = true;
+        } else {
+          this.skipValue();
+        }
+        this.skipWhitespace();
+        const c = this.peek();
+        this.pos++;
+        if (c === COMMA) {
+          this.skipWhitespace();
+          continue;
+        }
+        if (c === CLOSE_BRACE) break;
+        this.fail('expected "," or "}" in an event', this.pos - 1);
+      }
+    } else {
+      this.pos++;
+    }
+    if (kind < 0) this.fail('an l2_data event without a type', eventAt);
+    if (productId === '') this.fail('an l2_data event without a product_id', eventAt);
+    if (!hasUpdates) this.fail('an l2_data event without updates', eventAt);
+    this.eventSnapshot[index] = kind;
+    this.eventProductId[index] = productId;
+    this.eventCount++;
+  }
+
+  private scanUpdates(): void {
+    this.expect(OPEN_BRACKET, 'updates must be an array');
+    this.skipWhitespace();
+    if (this.peek() === CLOSE_BRACKET) {
+      this.pos++;
+      return;
+    }
+    for (;;) {
+      this.scanUpdate();
+      this.skipWhitespace();
+      const c = this.peek();
+      this.pos++;
+      if (c === COMMA) {
+        this.skipWhitespace();
+        continue;
+      }
+      if (c === CLOSE_BRACKET) return;
+      this.fail('expected "," or "]" in updates', this.pos - 1);
+    }
+  }
+
+  private scanUpdate(): void {
+    const updateAt = this.pos;
+    this.expect(OPEN_BRACE, 'an update must be an object');
+    if (this.levelCount === this.maxLevels) this.fail(`more than ${this.maxLevels} levels in one frame`, updateAt);
+    if (this.levelCount === this.levelPx1e9.length) this.growLevels();
+    if (this.scanCanonicalUpdate()) return;
+    let side = -1;
+    let px1e9 = -1;
+    let qty1e8 = -1;
+    this.skipWhitespace();
+    if (this.peek() !== CLOSE_BRACE) {
+      for (;;) {
+        this.readString('an update key');
+        const keyStart = this.strStart;
+        const keyLength = this.strEnd - this.strStart;
+        this.skipWhitespace();
+        this.expect(COLON, 'expected ":" after a key');
+        this.skipWhitespace();
+        if (this.keyIs(keyStart, keyLength, 'price_level')) {
+          this.readString('price_level');
+          px1e9 = this.readScaled(9, 'price_level');
+          if (px1e9 === 0) this.fail('price_level must be positive', this.strStart);
+        } else if (this.keyIs(keyStart, keyLength, 'new_quantity')) {
+          this.readString('new_quantity');
+          qty1e8 = this.readScaled(8, 'new_quantity');
+        } else if (this.keyIs(keyStart, keyLength, 'side')) {
+          this.readString('side');
+          if (this.valueIs('bid')) side = 1;
+          else if (this.valueIs('offer')) side = 0;
+          else this.fail(`side must be "bid" or "offer", got "${this.text.slice(this.strStart, this.strEnd)}"`, this.strStart);
+        } else {
+          this.skipValue();
+        }
+        this.skipWhitespace();
+        const c = this.peek();
+        this.pos++;
+        if (c === COMMA) {
+          this.skipWhitespace();
+          continue;
+        }
+        if (c === CLOSE_BRACE) break;
+        this.fail('expected "," or "}" in an update', this.pos - 1);
+      }
+    } else {
+      this.pos++;
+    }
+    if (side < 0) this.fail('an update without a side', updateAt);
+    if (px1e9 < 0) this.fail('an update without a price_level', updateAt);
+    if (qty1e8 < 0) this.fail('an update without a new_quantity', updateAt);
+    const i = this.levelCount++;
+    this.levelBid[i] = side;
+    this.levelPx1e9[i] = px1e9;
+    this.levelQty1e8[i] = qty1e8;
+  }
+
+  /**
+   * Reads an update laid out exactly as Coinbase sends it, with no key dispatch:
+   * {"side":"bid","event_time":"…","price_level":"…","new_quantity":"…"}. Returns false
+   * with nothing consumed when the text differs in any way (key order, spaces, extra
+   * keys), and the general path reads it instead; only speed depends on the layout.
+   */
+  private scanCanonicalUpdate(): boolean {
+    const text = this.text;
+    let p = this.pos;
+    if (!this.matches(p, '{"side":"')) return false;
+    p += 9;
+    let side: number;
+    if (this.matches(p, 'bid"')) {
+      side = 1;
+      p += 4;
+    } else if (this.matches(p, 'offer"')) {
+      side = 0;
+      p += 6;
+    } else {
+      return false;
+    }
+    if (!this.matches(p, ',"event_time":"')) return false;
+    p = text.indexOf('"', p + 15) + 1;
+    if (p === 0 || !this.matches(p, ',"price_level":"')) return false;
+    p += 16;
+    const pxEnd = text.indexOf('"', p);
+    if (pxEnd < 0 || !this.matches(pxEnd, '","new_quantity":"')) return false;
+    const qtyStart = pxEnd + 18;
+    const qtyEnd = text.indexOf('"', qtyStart);
+    if (qtyEnd < 0 || text.charCodeAt(qtyEnd + 1) !== CLOSE_BRACE) return false;
+    this.strStart = p;
+    this.strEnd = pxEnd;
+    const px1e9 = this.readScaled(9, 'price_level');
+    if (px1e9 === 0) this.fail('price_level must be positive', p);
+    this.strStart = qtyStart;
+    this.strEnd = qtyEnd;
+    const qty1e8 = this.readScaled(8, 'new_quantity');
+    const i = this.levelCount++;
+    this.levelBid[i] = side;
+    this.levelPx1e9[i] = px1e9;
+    this.levelQty1e8[i] = qty1e8;
+    this.pos = qtyEnd + 2;
+    return true;
+  }
+
+  /**
+   * The last string read, as a non-negative decimal scaled by 10^decimals. Variable
+   * precision is fine ("79944", "79944.1"); digits past the scale must be zeros, since a
+   * value that cannot be held exactly is an error, never a rounding.
+   */
+  private readScaled(decimals: number, what: string): number {
+    const text = this.text;
+    const start = this.strStart;
+    const end = this.strEnd;
+    let value = 0;
+    let digits = 0;
+    let fraction = -1;
+    for (let i = start; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c === DOT) {
+        if (fraction >= 0 || digits === 0) this.badDecimal(what);
+        fraction = 0;
+        continue;
+      }
+      if (c < ZERO || c > NINE) this.badDecimal(what);
+      digits++;
+      if (fraction >= 0) {
+        fraction++;
+        if (fraction > decimals) {
+          if (c !== ZERO) this.fail(`${what} "${text.slice(start, end)}" has more than ${decimals} decimal places`, start);
+          continue;
+        }
+      }
+      value = value * 10 + (c - ZERO);
+    }
+    if (digits === 0 || fraction === 0) this.badDecimal(what);
+    const places = fraction < 0 ? 0 : Math.min(fraction, decimals);
+    value *= POW10[decimals - places];
+    if (!Number.isSafeInteger(value)) this.fail(`${what} "${text.slice(start, end)}" is too large for a ${decimals}-decimal fixed-point value`, start);
+    return value;
+  }
+
+  private badDecimal(what: string): never {
+    return this.fail(`${what} must be a plain non-negative decimal string, got "${this.text.slice(this.strStart, this.strEnd)}"`, this.strStart);
+  }
+
+  private readChannel(): string {
+    this.readString('channel');
+    // Known channels come back as constants, so the per-frame envelope allocates nothing.
+    if (this.valueIs(L2_CHANNEL)) return L2_CHANNEL;
+    if (this.valueIs(HEARTBEATS_CHANNEL)) return HEARTBEATS_CHANNEL;
+    if (this.valueIs(SUBSCRIPTIONS_CHANNEL)) return SUBSCRIPTIONS_CHANNEL;
+    return this.text.slice(this.strStart, this.strEnd);
+  }
+
+  private readProductId(): string {
+    this.readString('product_id');
+    if (this.strEnd === this.strStart) this.fail('product_id is empty', this.strStart);
+    // Frames of one connection repeat the same few product ids: reuse the last one.
+    if (!this.valueIs(this.lastProductId)) this.lastProductId = this.text.slice(this.strStart, this.strEnd);
+    return this.lastProductId;
+  }
+
+  private readSequenceNum(): number {
+    const text = this.text;
+    const start = this.pos;
+    let value = 0;
+    let i = start;
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c < ZERO || c > NINE) break;
+      value = value * 10 + (c - ZERO);
+    }
+    if (i === start) this.fail('sequence_num must be a non-negative integer', start);
+    const next = i < text.length ? text.charCodeAt(i) : -1;
+    if (next === DOT || next === 101 /* e */ || next === 69 /* E */) this.fail('sequence_num must be an integer', start);
+    if (!Number.isSafeInteger(value)) this.fail('sequence_num is larger than 2^53', start);
+    this.pos = i;
+    return value;
+  }
+
+  /** Reads a JSON string at pos; its raw contents are [strStart, strEnd). */
+  private readString(what: string): void {
+    const text = this.text;
+    if (text.charCodeAt(this.pos) !== QUOTE) this.fail(`expected a string for ${what}`, this.pos);
+    const start = this.pos + 1;
+    let end = text.indexOf('"', start);
+    while (end > 0 && text.charCodeAt(end - 1) === BACKSLASH) {
+      // A quote preceded by an odd run of backslashes is escaped.
+      let run = 1;
+      while (text.charCodeAt(end - 1 - run) === BACKSLASH) run++;
+      if (run % 2 === 0) break;
+      end = text.indexOf('"', end + 1);
+    }
+    if (end < 0) this.fail(`unterminated string for ${what}`, this.pos);
+    this.strStart = start;
+    this.strEnd = end;
+    this.pos = end + 1;
+  }
+
+  /** Skips any JSON value; nested values are skipped by bracket depth, bounded by the text's length. */
+  private skipValue(): void {
+    const text = this.text;
+    const c = this.peek();
+    if (c === QUOTE) {
+      this.readString('a value');
+      return;
+    }
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      let depth = 0;
+      let i = this.pos;
+      while (i < text.length) {
+        const d = text.charCodeAt(i);
+        if (d === QUOTE) {
+          this.pos = i;
+          this.readString('a value');
+          i = this.pos;
+          continue;
+        }
+        if (d === OPEN_BRACE || d === OPEN_BRACKET) depth++;
+        else if (d === CLOSE_BRACE || d === CLOSE_BRACKET) {
+          depth--;
+          if (depth === 0) {
+            this.pos = i + 1;
+            return;
+          }
+        }
+        i++;
+      }
+      this.fail('unterminated object or array', this.pos);
+    }
+    // A number, true, false or null.
+    const start = this.pos;
+    let i = start;
+    while (i < text.length) {
+      const d = text.charCodeAt(i);
+      if (d === COMMA || d === CLOSE_BRACE || d === CLOSE_BRACKET || d === 32 || d === 9 || d === 10 || d === 13) break;
+      i++;
+    }
+    if (i === start) this.fail('expected a value', start);
+    this.pos = i;
+  }
+
+  private keyIs(start: number, length: number, key: string): boolean {
+    return length === key.length && this.matches(start, key);
+  }
+
+  private valueIs(value: string): boolean {
+    return this.strEnd - this.strStart === value.length && this.matches(this.strStart, value);
+  }
+
+  /** text.startsWith(expected, at), written out for these short literals (no builtin call on the hot path). */
+  private matches(at: number, expected: string): boolean {
+    const text = this.text;
+    for (let i = 0; i < expected.length; i++) if (text.charCodeAt(at + i) !== expected.charCodeAt(i)) return false;
+    return true;
+  }
+
+  private peek(): number {
+    return this.pos < this.text.length ? this.text.charCodeAt(this.pos) : -1;
+  }
+
+  private expect(c: number, reason: string): void {
+    if (this.peek() !== c) this.fail(reason, this.pos);
+    this.pos++;
+  }
+
+  private skipWhitespace(): void {
+    const text = this.text;
+    let i = this.pos;
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c !== 32 && c !== 10 && c !== 13 && c !== 9) break;
+      i++;
+    }
+    this.pos = i;
+  }
+
+  private growLevels(): void {
+    const size = Math.min(this.maxLevels, this.levelPx1e9.length * 2);
+    const bid = new Uint8Array(size);
+    const px = new Float64Array(size);
+    const qty = new Float64Array(size);
+    bid.set(this.levelBid);
+    px.set(this.levelPx1e9);
+    qty.set(this.levelQty1e8);
+    this.levelBid = bid;
+    this.levelPx1e9 = px;
+    this.levelQty1e8 = qty;
+  }
+
+  private growEvents(): void {
+    const size = Math.min(this.maxEvents, this.eventSnapshot.length * 2);
+    const snapshot = new Uint8Array(size);
+    const start = new Uint32Array(size);
+    const end = new Uint32Array(size);
+    snapshot.set(this.eventSnapshot);
+    start.set(this.eventLevelStart);
+    end.set(this.eventLevelEnd);
+    this.eventSnapshot = snapshot;
+    this.eventLevelStart = start;
+    this.eventLevelEnd = end;
+  }
+
+  private fail(reason: string, offset: number): never {
+    throw new L2FrameError(offset >= this.text.length ? `${reason} (the frame ends early)` : reason, offset);
+  }
+}
