@@ -1,0 +1,239 @@
+import type { L2Book } from '../book.ts';
+import { bookChecksum } from './checksum.ts';
+
+// One symbol's Kraken book at a subscribed depth, kept the way Kraken's checksum rule
+// needs it: every level in the message applied in wire order (qty 0 removes, a price may
+// repeat, order inside an update is arbitrary), then each side cut to the depth, because
+// Kraken never sends a removal for a level that merely falls out of scope. Each level keeps
+// its price and qty as scaled integers and as digit values with decimal places, which is
+// its exact wire text (see checksum.ts). Pure: no I/O, no clock.
+
+export const KRAKEN_BOOK_DEPTHS: readonly number[] = [10, 25, 100, 500, 1000];
+
+export function isKrakenBookDepth(depth: number): boolean {
+  return KRAKEN_BOOK_DEPTHS.includes(depth);
+}
+
+/** Level entries as the frame scanner leaves them (BookFrameScanner satisfies this). */
+export interface LevelEntries {
+  readonly px1e9: Float64Array;
+  readonly qty1e8: Float64Array;
+  readonly pxDigits: Float64Array;
+  readonly qtyDigits: Float64Array;
+  readonly pxZeros: Uint8Array;
+  readonly qtyZeros: Uint8Array;
+  readonly pxDecimals: Uint8Array;
+  readonly qtyDecimals: Uint8Array;
+}
+
+/** The wire text of a value held as digits, trailing zeros and decimal places: (5005, 0, 5) -> "0.05005". */
+export function decimalText(digits: number, zeros: number, decimals: number): string {
+  const text = (String(digits) + '0'.repeat(zeros)).padStart(decimals + 1, '0');
+  return decimals === 0 ? text : text.slice(0, text.length - decimals) + '.' + text.slice(text.length - decimals);
+}
+
+/** One side, best level first. Arrays grow past the depth only inside one message. */
+export class BookSide {
+  px1e9: Float64Array;
+  qty1e8: Float64Array;
+  pxDigits: Float64Array;
+  qtyDigits: Float64Array;
+  pxZeros: Uint8Array;
+  qtyZeros: Uint8Array;
+  pxDecimals: Uint8Array;
+  qtyDecimals: Uint8Array;
+  count = 0;
+
+  constructor(
+    /** Bids are best when highest, asks when lowest. */
+    readonly descending: boolean,
+    capacity: number,
+  ) {
+    this.px1e9 = new Float64Array(capacity);
+    this.qty1e8 = new Float64Array(capacity);
+    this.pxDigits = new Float64Array(capacity);
+    this.qtyDigits = new Float64Array(capacity);
+    this.pxZeros = new Uint8Array(capacity);
+    this.qtyZeros = new Uint8Array(capacity);
+    this.pxDecimals = new Uint8Array(capacity);
+    this.qtyDecimals = new Uint8Array(capacity);
+  }
+
+  /** Sets entry `i` of `e` as a level: its qty replaces the level's (0 removes it; removing an absent level does nothing). */
+  setFrom(e: LevelEntries, i: number): void {
+    const px1e9 = e.px1e9[i];
+    const qty1e8 = e.qty1e8[i];
+    const at = this.search(px1e9);
+    const found = at < this.count && this.px1e9[at] === px1e9;
+    if (qty1e8 === 0) {
+      if (found) this.removeAt(at);
+      return;
+    }
+    if (!found) this.insertAt(at);
+    this.px1e9[at] = px1e9;
+    this.qty1e8[at] = qty1e8;
+    this.pxDigits[at] = e.pxDigits[i];
+    this.qtyDigits[at] = e.qtyDigits[i];
+    this.pxZeros[at] = e.pxZeros[i];
+    this.qtyZeros[at] = e.qtyZeros[i];
+    this.pxDecimals[at] = e.pxDecimals[i];
+    this.qtyDecimals[at] = e.qtyDecimals[i];
+  }
+
+  truncate(depth: number): void {
+    if (this.count > depth) this.count = depth;
+  }
+
+  clear(): void {
+    this.count = 0;
+  }
+
+  priceText(index: number): string {
+    return decimalText(this.pxDigits[index], this.pxZeros[index], this.pxDecimals[index]);
+  }
+
+  qtyText(index: number): string {
+    return decimalText(this.qtyDigits[index], this.qtyZeros[index], this.qtyDecimals[index]);
+  }
+
+  /** First index whose price is not better than px1e9. */
+  private search(px1e9: number): number {
+    let lo = 0;
+    let hi = this.count;
+    const prices = this.px1e9;
+    if (this.descending) {
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (prices[mid] > px1e9) lo = mid + 1;
+        else hi = mid;
+      }
+    } else {
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (prices[mid] < px1e9) lo = mid + 1;
+        else hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  private insertAt(at: number): void {
+    if (this.count === this.px1e9.length) this.grow();
+    const n = this.count;
+    if (at < n) {
+      this.px1e9.copyWithin(at + 1, at, n);
+      this.qty1e8.copyWithin(at + 1, at, n);
+      this.pxDigits.copyWithin(at + 1, at, n);
+      this.qtyDigits.copyWithin(at + 1, at, n);
+      this.pxZeros.copyWithin(at + 1, at, n);
+      this.qtyZeros.copyWithin(at + 1, at, n);
+      this.pxDecimals.copyWithin(at + 1, at, n);
+      this.qtyDecimals.copyWithin(at + 1, at, n);
+    }
+    this.count = n + 1;
+  }
+
+  private removeAt(at: number): void {
+    const n = this.count;
+    if (at + 1 < n) {
+      this.px1e9.copyWithin(at, at + 1, n);
+      this.qty1e8.copyWithin(at, at + 1, n);
+      this.pxDigits.copyWithin(at, at + 1, n);
+      this.qtyDigits.copyWithin(at, at + 1, n);
+      this.pxZeros.copyWithin(at, at + 1, n);
+      this.qtyZeros.copyWithin(at, at + 1, n);
+      this.pxDecimals.copyWithin(at, at + 1, n);
+      this.qtyDecimals.copyWithin(at, at + 1, n);
+    }
+    this.count = n - 1;
+  }
+
+  private grow(): void {
+    const size = this.px1e9.length * 2;
+    this.px1e9 = growF64(this.px1e9, size);
+    this.qty1e8 = growF64(this.qty1e8, size);
+    this.pxDigits = growF64(this.pxDigits, size);
+    this.qtyDigits = growF64(this.qtyDigits, size);
+    this.pxZeros = growU8(this.pxZeros, size);
+    this.qtyZeros = growU8(this.qtyZeros, size);
+    this.pxDecimals = growU8(this.pxDecimals, size);
+    this.qtyDecimals = growU8(this.qtyDecimals, size);
+  }
+}
+
+export class KrakenBook {
+  readonly bids: BookSide;
+  readonly asks: BookSide;
+
+  constructor(
+    readonly symbol: string,
+    readonly depth: number,
+  ) {
+    if (!isKrakenBookDepth(depth)) throw new RangeError(`Kraken book depth must be one of ${KRAKEN_BOOK_DEPTHS.join(', ')}, got ${depth}`);
+    // Room for the depth plus a message's worth of new levels before truncation.
+    this.bids = new BookSide(true, depth + 16);
+    this.asks = new BookSide(false, depth + 16);
+  }
+
+  /** Replaces the book with a snapshot's levels (entries [start, end) of each side). */
+  applySnapshot(entries: LevelEntries, bidStart: number, bidEnd: number, askStart: number, askEnd: number): void {
+    this.bids.clear();
+    this.asks.clear();
+    this.applyUpdate(entries, bidStart, bidEnd, askStart, askEnd);
+  }
+
+  /** Applies an update's levels in wire order, then cuts each side to the depth. */
+  applyUpdate(entries: LevelEntries, bidStart: number, bidEnd: number, askStart: number, askEnd: number): void {
+    applyRange(this.bids, entries, bidStart, bidEnd);
+    applyRange(this.asks, entries, askStart, askEnd);
+    this.truncate();
+  }
+
+  truncate(): void {
+    this.bids.truncate(this.depth);
+    this.asks.truncate(this.depth);
+  }
+
+  clear(): void {
+    this.bids.clear();
+    this.asks.clear();
+  }
+
+  /** Kraken's CRC-32 over the top 10 asks then the top 10 bids. */
+  checksum(): number {
+    return bookChecksum(this.asks, this.bids);
+  }
+
+  /** Copies the top 20 levels (or fewer) into an L2Book; leaves its recvNs and valid alone. */
+  writeTop(book: L2Book): void {
+    const bidCount = Math.min(this.bids.count, book.bidPx.length);
+    const askCount = Math.min(this.asks.count, book.askPx.length);
+    // Plain loops: subarray() would allocate a view per side on every message.
+    for (let i = 0; i < book.bidPx.length; i++) {
+      book.bidPx[i] = i < bidCount ? this.bids.px1e9[i] : 0;
+      book.bidSz[i] = i < bidCount ? this.bids.qty1e8[i] : 0;
+    }
+    for (let i = 0; i < book.askPx.length; i++) {
+      book.askPx[i] = i < askCount ? this.asks.px1e9[i] : 0;
+      book.askSz[i] = i < askCount ? this.asks.qty1e8[i] : 0;
+    }
+    book.bidCount = bidCount;
+    book.askCount = askCount;
+  }
+}
+
+function applyRange(side: BookSide, e: LevelEntries, start: number, end: number): void {
+  for (let i = start; i < end; i++) side.setFrom(e, i);
+}
+
+function growF64(old: Float64Array, size: number): Float64Array {
+  const next = new Float64Array(size);
+  next.set(old);
+  return next;
+}
+
+function growU8(old: Uint8Array, size: number): Uint8Array {
+  const next = new Uint8Array(size);
+  next.set(old);
+  return next;
+}

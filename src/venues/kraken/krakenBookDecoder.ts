@@ -1,0 +1,123 @@
+import { L2Book } from '../book.ts';
+import { BookFrameScanner, type BookFrameScannerOptions } from './bookFrameScanner.ts';
+import { KrakenBook } from './krakenBook.ts';
+
+// Frame text -> verified books, for a set of symbols at one depth: scans a v2 frame, applies
+// each book message to its symbol's KrakenBook, verifies the checksum and publishes the top
+// 20. A book is valid only from a snapshot that verified until a checksum fails; while
+// invalid its updates are dropped (they cannot be trusted) and nothing is published for it.
+// Pure (no I/O): the feed client wraps it around a socket, the benchmark calls applyFrame.
+// Frames come as the Buffer `ws` delivers (fastest) or as a string.
+
+/** applyFrame's answer for a frame of another channel (status, heartbeat, acks, pong). */
+export const NOT_BOOK_FRAME = -1;
+
+export interface BookDecoderListener {
+  /** A verified book changed; the L2Book object is reused per symbol: copy what you keep. */
+  onBook?(book: L2Book): void;
+  /** A message's checksum did not match the book it produced; the book is now invalid. */
+  onChecksumMismatch?(symbol: string, expected: number, computed: number): void;
+}
+
+interface SymbolBook {
+  readonly book: KrakenBook;
+  readonly top: L2Book;
+  valid: boolean;
+}
+
+export class KrakenBookDecoder {
+  readonly scanner: BookFrameScanner;
+  /** Book messages whose checksum did not match. */
+  checksumFailures = 0;
+  /** Book messages for symbols this decoder does not hold, ignored. */
+  unknownSymbolMessages = 0;
+  private readonly books = new Map<string, SymbolBook>();
+
+  constructor(
+    symbols: readonly string[],
+    readonly depth: number,
+    private readonly listener: BookDecoderListener = {},
+    scannerOptions: BookFrameScannerOptions = {},
+  ) {
+    this.scanner = new BookFrameScanner(scannerOptions);
+    for (const symbol of symbols) {
+      const top = new L2Book(symbol);
+      top.valid = false;
+      this.books.set(symbol, { book: new KrakenBook(symbol, depth), top, valid: false });
+    }
+  }
+
+  get symbols(): string[] {
+    return [...this.books.keys()];
+  }
+
+  /**
+   * Applies one frame. Returns the number of book messages applied (a snapshot, or an
+   * update to a valid book), or NOT_BOOK_FRAME. Throws BookFrameError for an unreadable
+   * book frame, before any book is touched.
+   */
+  applyFrame(frame: Buffer | string, recvNs = 0): number {
+    const s = this.scanner;
+    if (!(typeof frame === 'string' ? s.scanText(frame) : s.scan(frame))) return NOT_BOOK_FRAME;
+    const snapshot = s.type === 'snapshot';
+    let applied = 0;
+    for (let m = 0; m < s.messageCount; m++) {
+      const entry = this.books.get(s.symbols[m]);
+      if (entry === undefined) {
+        this.unknownSymbolMessages++;
+        continue;
+      }
+      if (snapshot) entry.book.applySnapshot(s, s.bidStart[m], s.bidEnd[m], s.askStart[m], s.askEnd[m]);
+      else if (entry.valid) entry.book.applyUpdate(s, s.bidStart[m], s.bidEnd[m], s.askStart[m], s.askEnd[m]);
+      else continue;
+      applied++;
+      const computed = entry.book.checksum();
+      const expected = s.checksums[m];
+      if (computed !== expected) {
+        this.checksumFailures++;
+        this.setValid(entry, false);
+        this.listener.onChecksumMismatch?.(entry.book.symbol, expected, computed);
+        continue;
+      }
+      this.setValid(entry, true);
+      entry.book.writeTop(entry.top);
+      entry.top.recvNs = recvNs;
+      this.listener.onBook?.(entry.top);
+    }
+    return applied;
+  }
+
+  isValid(symbol: string): boolean {
+    return this.books.get(symbol)?.valid ?? false;
+  }
+
+  /** Marks a symbol's book untrusted until its next snapshot verifies. */
+  invalidate(symbol: string): void {
+    const entry = this.books.get(symbol);
+    if (entry !== undefined) this.setValid(entry, false);
+  }
+
+  invalidateAll(): void {
+    for (const entry of this.books.values()) this.setValid(entry, false);
+  }
+
+  /** Symbols whose book cannot be trusted now. */
+  invalidCount(): number {
+    let count = 0;
+    for (const entry of this.books.values()) if (!entry.valid) count++;
+    return count;
+  }
+
+  /** The full book of a symbol (for tests and diagnostics). */
+  book(symbol: string): KrakenBook {
+    const entry = this.books.get(symbol);
+    if (entry === undefined) throw new Error(`no Kraken book for ${symbol}`);
+    return entry.book;
+  }
+
+  private setValid(entry: SymbolBook, valid: boolean): void {
+    entry.valid = valid;
+    entry.top.valid = valid;
+    if (!valid) entry.book.clear();
+  }
+}

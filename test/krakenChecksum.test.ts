@@ -1,0 +1,70 @@
+import { crc32 } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { BookFrameScanner } from '../src/venues/kraken/bookFrameScanner.ts';
+import { bookChecksum, checksumText, crc32Ascii } from '../src/venues/kraken/checksum.ts';
+import { KrakenBook } from '../src/venues/kraken/krakenBook.ts';
+
+// The v1 documentation's worked example (VENUES.md section 2).
+const EXAMPLE_ASKS = ['0.05005', '0.05010', '0.05015', '0.05020', '0.05025', '0.05030', '0.05035', '0.05040', '0.05045', '0.05050'];
+const EXAMPLE_BIDS = ['0.05000', '0.04995', '0.04990', '0.04980', '0.04975', '0.04970', '0.04965', '0.04960', '0.04955', '0.04950'];
+const EXAMPLE_QTY = '0.00000500';
+
+function snapshotFrame(bids: string[][], asks: string[][]): string {
+  const level = ([p, q]: string[]) => `{"price":${p},"qty":${q}}`;
+  return `{"channel":"book","type":"snapshot","data":[{"symbol":"X/Y","bids":[${bids.map(level).join(',')}],"asks":[${asks.map(level).join(',')}],"checksum":0}]}`;
+}
+
+function bookOf(bids: string[][], asks: string[][], depth = 10): KrakenBook {
+  const scanner = new BookFrameScanner();
+  scanner.scanText(snapshotFrame(bids, asks));
+  const book = new KrakenBook('X/Y', depth);
+  book.applySnapshot(scanner, scanner.bidStart[0], scanner.bidEnd[0], scanner.askStart[0], scanner.askEnd[0]);
+  return book;
+}
+
+describe('Kraken book checksum', () => {
+  it('reproduces the documented v1 example, 974947235', () => {
+    const book = bookOf(
+      EXAMPLE_BIDS.map((p) => [p, EXAMPLE_QTY]),
+      EXAMPLE_ASKS.map((p) => [p, EXAMPLE_QTY]),
+    );
+    expect(book.checksum()).toBe(974947235);
+    expect(bookChecksum(book.asks, book.bids)).toBe(974947235);
+  });
+
+  it('equals zlib crc32 of the documented input text', () => {
+    const text = [...EXAMPLE_ASKS, ...EXAMPLE_BIDS].map((p) => checksumText(p) + checksumText(EXAMPLE_QTY)).join('');
+    expect(text.startsWith('5005500501050050155005020500')).toBe(true);
+    expect(crc32Ascii(text)).toBe(974947235);
+    expect(crc32(text)).toBe(974947235);
+  });
+
+  it('table CRC agrees with zlib on assorted texts', () => {
+    for (const text of ['', '0', '123456789', '4528350000000010000000', 'x'.repeat(1000)]) expect(crc32Ascii(text)).toBe(crc32(text));
+  });
+
+  it('strips the dot and leading zeros to form the digit text', () => {
+    expect(checksumText('0.05005')).toBe('5005');
+    expect(checksumText('0.00000500')).toBe('500');
+    expect(checksumText('45281.0')).toBe('452810');
+  });
+
+  it('covers only the top 10 of each side: an 11th level changes nothing', () => {
+    const bids = EXAMPLE_BIDS.map((p) => [p, EXAMPLE_QTY]);
+    const asks = EXAMPLE_ASKS.map((p) => [p, EXAMPLE_QTY]);
+    const deeper = bookOf([...bids, ['0.04900', '1.00000000']], [...asks, ['0.05100', '1.00000000']], 25);
+    expect(deeper.bids.count).toBe(11);
+    expect(deeper.checksum()).toBe(974947235);
+  });
+
+  it('uses the levels a short side has', () => {
+    const book = bookOf([['0.05000', EXAMPLE_QTY]], [['0.05005', EXAMPLE_QTY], ['0.05010', EXAMPLE_QTY]]);
+    expect(book.checksum()).toBe(crc32('5005500' + '5010500' + '5000500'));
+  });
+
+  it('checksums digit texts longer than 2^53 exactly (the capture has 99999997.00000000)', () => {
+    const book = bookOf([['1.0', '1.0']], [['99999997.00000000', '0.10000000']], 10);
+    expect(book.asks.pxZeros[0]).toBeGreaterThan(0);
+    expect(book.checksum()).toBe(crc32('9999999700000000' + '10000000' + '10' + '10'));
+  });
+});
