@@ -11,13 +11,13 @@ import { hostedPart, HostedPartError } from './node/hostedPart.ts';
 import { MeshError } from './node/remoteMesh.ts';
 import { runNode, type RunningNode } from './node/runNode.ts';
 import { BundleError } from './wasm/loader.ts';
-import { VenueUnavailableError } from './venues/createVenues.ts';
+import { CredentialError } from './venues/credentials.ts';
 
 /** Exit code for a refused input (config, bundle, arguments, no node to talk to): nothing was done. */
 const EXIT_BAD_INPUT = 2;
 
 function fail(error: unknown): never {
-  const known = [ConfigError, BundleError, VenueUnavailableError, ControlError, JournalError, MeshError, HostedPartError];
+  const known = [ConfigError, BundleError, CredentialError, ControlError, JournalError, MeshError, HostedPartError];
   if (known.some((k) => error instanceof k)) {
     process.stderr.write(`sequence: ${(error as Error).message}\n`);
     process.exit(EXIT_BAD_INPUT);
@@ -212,7 +212,38 @@ await yargs(hideBin(process.argv))
       }
     },
   )
-  .demandCommand(1, 'Name a command: run, tui, status, halt, resume, journal, build or deploy (see --help)')
+  .command(
+    'emulate <venue>',
+    'Run a Kraken or Coinbase emulator on loopback (real wire formats, sim matching) until Ctrl-C; prints the venue entry and the API key to use',
+    (y) =>
+      y
+        .positional('venue', { choices: ['kraken', 'coinbase'] as const, demandOption: true, describe: 'Which venue to emulate' })
+        .option('port', { type: 'number', default: 0, describe: 'TCP port on 127.0.0.1 (0: any free port)' })
+        .option('seed', { type: 'number', default: 1, describe: "Seeds the emulated market's price and flow" })
+        .option('replay', { type: 'string', describe: 'Serve this Kraken v1 capture (e.g. ../shared/data/kraken-book-2021/KRAKEN.ws.50.0) as the market data (kraken only)' })
+        .option('keys-dir', { type: 'string', describe: 'Write a freshly made key to files here (mode 0600) and print their *_FILE variables' })
+        .check((argv) => {
+          if (argv.replay !== undefined && argv.venue !== 'kraken') throw new Error('--replay plays a Kraken capture: use it with `sequence emulate kraken`');
+          if (!Number.isInteger(argv.port) || argv.port < 0 || argv.port > 65535) throw new Error('--port must be an integer from 0 to 65535');
+          return true;
+        }),
+    async (argv) => {
+      try {
+        const { emulate } = await import('./commands/emulateCommand.ts');
+        const running = await emulate(
+          { venue: argv.venue, port: argv.port, seed: argv.seed, replay: argv.replay === undefined ? undefined : resolve(argv.replay), keysDir: argv['keys-dir'] },
+          process.env,
+          (text) => process.stdout.write(text),
+        );
+        const stop = () => void running.stop().then(() => process.exit(0));
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      } catch (error) {
+        fail(error);
+      }
+    },
+  )
+  .demandCommand(1, 'Name a command: run, tui, status, halt, resume, journal, build, deploy or emulate (see --help)')
   .strict()
   .help()
   .alias('h', 'help')

@@ -71,6 +71,8 @@ class Recorder implements VenueListener {
 
   onConnection(): void {}
 
+  onNotice(): void {}
+
   of(clientOrderId: string): VenueOrderEvent[] {
     return this.events.filter((e) => e.clientOrderId === clientOrderId);
   }
@@ -497,6 +499,7 @@ describe('sim venue: order events', () => {
       },
       onStatus: () => {},
       onConnection: () => {},
+      onNotice: () => {},
     });
     h.venue.place(order({ clientOrderId: 'outer' }));
     await settle();
@@ -520,6 +523,7 @@ describe('sim venue: lifecycle', () => {
       onOrderEvent: (e) => recorder.onOrderEvent(e),
       onStatus: () => {},
       onConnection: () => {},
+      onNotice: () => {},
     });
     // start() ticks at once, so both symbols have a book before it resolves.
     expect(recorder.books.length).toBe(2);

@@ -397,6 +397,7 @@ export class Engine {
         onOrderEvent: (event) => this.onOrderEvent(event),
         onStatus: (status) => this.onVenueStatus(venueIndex, status),
         onConnection: (state, reason) => this.onVenueConnection(venueIndex, state, reason),
+        onNotice: (message) => this.sink.emit({ type: 'venue_notice', venue: this.venues[venueIndex].name, message }),
       });
     }
     for (let i = 0; i < this.venues.length; i++) await this.reconcileVenue(i);

@@ -5,7 +5,7 @@ import type { NodeEvent } from './nodeEvent.ts';
 const px = (v: number) => formatDecimalShort(v, PX_DECIMALS);
 const qty = (v: number) => formatDecimalShort(v, QTY_DECIMALS);
 
-/** The periodic status line: each instance's position, PnL, orders and callback cost, and the mesh links. */
+/** The periodic status line: each instance's position, PnL, orders and callback cost, each venue's link and book health, and the mesh links. */
 export function statusEvent(engine: Engine): NodeEvent {
   return {
     type: 'status',
@@ -35,6 +35,20 @@ export function statusEvent(engine: Engine): NodeEvent {
         last_call_us: Math.round(d.algo.lastCallNs / 100) / 10,
         max_call_us: Math.round(d.algo.maxCallNs / 100) / 10,
         symbols,
+      };
+    }),
+    venues: engine.venueList().map((v) => {
+      const h = v.health();
+      return {
+        name: v.name,
+        connection: h.connection,
+        invalid_books: h.invalidBooks,
+        resyncs: h.resyncs,
+        checksum_failures: h.checksumFailures,
+        sequence_gaps: h.sequenceGaps,
+        reconnects: h.reconnects,
+        rate_headroom: h.rateHeadroom,
+        rate_limited: h.rateLimited,
       };
     }),
     mesh: engine.mesh.links(),

@@ -1,29 +1,36 @@
 import type { NodeConfig } from '../node/configTypes.ts';
+import { CoinbaseVenue } from './coinbase/coinbaseVenue.ts';
+import { coinbaseCredentials, krakenCredentials } from './credentials.ts';
+import { KrakenVenue } from './kraken/krakenVenue.ts';
 import { FairPriceBook } from './sim/fairPrice.ts';
 import { SimVenue } from './sim/simVenue.ts';
 import type { Venue } from './venue.ts';
 
-export class VenueUnavailableError extends Error {}
-
 /**
  * Builds the venues a config declares and its deployments use. The sim venues of one run
  * share one fair-price book, seeded by `[node] seed`, so cross-venue algorithms have a
- * common price to trade around.
+ * common price to trade around. A live venue subscribes to the symbols its deployments
+ * trade and reads its API key from the environment now, so a missing or malformed key
+ * stops the start with the variable's name (CredentialError) before anything connects.
  */
-export function createVenues(config: NodeConfig): Venue[] {
+export function createVenues(config: NodeConfig, env: Readonly<Record<string, string | undefined>> = process.env): Venue[] {
   const used = new Set(config.deployments.map((d) => d.venue));
   const fairPrices = new FairPriceBook(config.node.seed);
   const venues: Venue[] = [];
   for (const vc of config.venues) {
     if (!used.has(vc.name)) continue;
-    if (vc.kind === 'sim') {
-      venues.push(new SimVenue(vc, fairPrices));
-      continue;
+    const symbols = [...new Set(config.deployments.filter((d) => d.venue === vc.name).flatMap((d) => d.symbols))].sort();
+    switch (vc.kind) {
+      case 'sim':
+        venues.push(new SimVenue(vc, fairPrices));
+        break;
+      case 'kraken':
+        venues.push(new KrakenVenue(vc, symbols, krakenCredentials(env)));
+        break;
+      case 'coinbase':
+        venues.push(new CoinbaseVenue(vc, symbols, coinbaseCredentials(env)));
+        break;
     }
-    throw new VenueUnavailableError(
-      `venue "${vc.name}" is kind = "${vc.kind}": live ${vc.kind} trading is not in this build yet; ` +
-        `use kind = "sim" (see README.md, "Limits")`,
-    );
   }
   return venues;
 }

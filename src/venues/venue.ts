@@ -100,6 +100,8 @@ export interface VenueListener {
    * (snapshot()) before it trusts its view of the venue's orders again.
    */
   onConnection(state: ConnectionState, reason: string): void;
+  /** Something the operator should know that is not an order event: a refused subscription, a book rebuilt, a failed dead man's switch re-arm. */
+  onNotice(message: string): void;
 }
 
 export interface Venue {

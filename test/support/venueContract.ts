@@ -63,6 +63,12 @@ export class VenueRecorder implements VenueListener {
     this.connections.push(state);
   }
 
+  readonly notices: string[] = [];
+
+  onNotice(message: string): void {
+    this.notices.push(message);
+  }
+
   of(clientOrderId: string): VenueOrderEvent[] {
     return this.events.filter((e) => e.clientOrderId === clientOrderId);
   }

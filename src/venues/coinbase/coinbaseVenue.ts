@@ -111,7 +111,9 @@ export class CoinbaseVenue implements Venue {
           if (!this.stopped) this.listener?.onBook(book);
         },
         onConnection: (state) => this.onFeedState('book', state),
-        onNotice: () => {},
+        onNotice: (message) => {
+          if (!this.stopped) this.listener?.onNotice(message);
+        },
       },
     });
     this.userFeed = new CoinbaseUserFeed({
@@ -124,7 +126,9 @@ export class CoinbaseVenue implements Venue {
           for (const update of orders) this.tracker.onUpdate(update);
         },
         onConnection: (state) => this.onFeedState('user', state),
-        onNotice: () => {},
+        onNotice: (message) => {
+          if (!this.stopped) this.listener?.onNotice(message);
+        },
       },
     });
     const connected = new Promise<boolean>((resolve) => (this.onFirstConnect = () => resolve(true)));

@@ -130,6 +130,7 @@ export class EmulatorMarket {
       onOrderEvent: (event) => this.onEvent(event),
       onStatus: () => {},
       onConnection: () => {},
+      onNotice: () => {},
     });
   }
 
