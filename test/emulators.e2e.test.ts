@@ -55,8 +55,8 @@ describe('the node against the Kraken and Coinbase emulators', () => {
     }
     const makerOrders = node.of('order').filter((e) => e.label === 'maker');
     expect(makerOrders.length).toBeGreaterThan(0);
-    const acked = new Set(node.of('ack').map((e) => e.client_order_id));
-    expect(makerOrders.some((o) => acked.has(o.client_order_id))).toBe(true);
+    const acked = new Set(node.of('ack').map((e) => e.id as string));
+    expect(makerOrders.filter((o) => acked.has(o.id)).length).toBeGreaterThan(0);
     expect(node.of('reject').filter((e) => e.by === 'venue')).toEqual([]);
     const status = node.of('status').filter((e) => e.phase === 'trading').at(-1) as Record<string, any>;
     expect(status.venues.map((v: Record<string, any>) => [v.name, v.connection, v.invalid_books])).toEqual([
@@ -73,6 +73,68 @@ describe('the node against the Kraken and Coinbase emulators', () => {
     await kraken.fault(krakenUrls.get('rest_url') as string, { fault: 'corruptNextChecksum' });
     const resynced = await node.waitFor((e) => e.type === 'status' && e.venues[0].resyncs >= 1 && e.venues[0].invalid_books === 0);
     expect(resynced.venues[0].checksum_failures).toBeGreaterThanOrEqual(1);
+    expect(await node.exited()).toBe(0);
+  });
+
+  it('applies a fill made while its link was down exactly once, after reconnecting and reconciling', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seq-emu-'));
+    const node = new NodeProcess(emulatorConfig(dir), ['--duration', '15'], keyEnv);
+    const restUrl = krakenUrls.get('rest_url') as string;
+    const makerIds = () => new Set(node.of('order').filter((e) => e.label === 'maker').map((e) => e.id as string));
+    await node.waitFor((e) => e.type === 'ack' && makerIds().has(e.id));
+    // A paused feed stops the maker from requoting, so the order picked stays open.
+    await kraken.fault(restUrl, { fault: 'pauseFeed', paused: true });
+    let ack: Record<string, any>;
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      const closed = new Set(node.events.filter((e) => e.type === 'canceled' || e.type === 'fill').map((e) => e.id as string));
+      ack = node.of('ack').filter((e) => makerIds().has(e.id) && !closed.has(e.id)).at(-1) as Record<string, any>;
+      expect(ack).toBeDefined();
+      await kraken.fault(restUrl, { fault: 'holdPrivateLinks', held: true });
+      try {
+        await kraken.fault(restUrl, { fault: 'dropConnections' });
+        await kraken.fault(restUrl, { fault: 'fillResting', id: ack.venue_order_id });
+      } finally {
+        await kraken.fault(restUrl, { fault: 'holdPrivateLinks', held: false });
+      }
+    } finally {
+      await kraken.fault(restUrl, { fault: 'pauseFeed', paused: false });
+    }
+    const reconciled = await node.waitFor((e) => e.type === 'reconciled' && e.venue === 'kraken' && e.fills_applied > 0);
+    expect(reconciled.fills_applied).toBeGreaterThan(0);
+    expect(await node.exited()).toBe(0);
+    const fills = node.of('fill').filter((e) => e.id === ack.id);
+    expect(fills.length).toBeGreaterThan(0);
+    expect(new Set(fills.map((f) => f.fill_id)).size).toBe(fills.length);
+    const order = node.of('order').find((e) => e.id === ack.id) as Record<string, any>;
+    const filled = fills.reduce((a, f) => a + Number(f.qty), 0);
+    expect(filled).toBeCloseTo(Number(order.qty), 8);
+    expect(node.of('status').at(-1)?.anomalies).toBe(0);
+  });
+
+  it('halts trading when Kraken reports cancel_only, and says why', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seq-emu-'));
+    const node = new NodeProcess(emulatorConfig(dir), ['--duration', '8'], keyEnv);
+    const restUrl = krakenUrls.get('rest_url') as string;
+    await node.waitFor((e) => e.type === 'reconciled' && e.venue === 'kraken');
+    await kraken.fault(restUrl, { fault: 'setStatus', status: 'cancel_only' });
+    try {
+      const halt = await node.waitFor((e) => e.type === 'halt');
+      expect(halt.reason).toContain('cancel_only');
+      expect(node.of('venue_status')).toContainEqual(expect.objectContaining({ venue: 'kraken', status: 'cancel_only' }));
+    } finally {
+      await kraken.fault(restUrl, { fault: 'setStatus', status: 'online' });
+    }
+    expect(await node.exited()).toBe(0);
+  });
+
+  it('rebuilds the Coinbase books after a skipped sequence number and shows the gap in its status', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seq-emu-'));
+    const node = new NodeProcess(emulatorConfig(dir), ['--duration', '12'], keyEnv);
+    await node.waitFor((e) => e.type === 'status' && e.venues?.[1]?.connection === 'connected');
+    await coinbase.fault(coinbaseUrls.get('rest_url') as string, { fault: 'skipSequence' });
+    const healed = await node.waitFor((e) => e.type === 'status' && e.venues[1].sequence_gaps >= 1 && e.venues[1].invalid_books === 0 && e.venues[1].connection === 'connected');
+    expect(healed.venues[1].reconnects).toBeGreaterThanOrEqual(1);
     expect(await node.exited()).toBe(0);
   });
 
