@@ -1,6 +1,7 @@
+import { listenOnLoopback } from '../../emulator/listenOnLoopback.ts';
 import { createPublicKey } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { SimMarketConfig } from '../../../node/configTypes.ts';
 import { OrderType } from '../../../wasm/abi.ts';
@@ -102,11 +103,7 @@ export class CoinbaseEmulator {
     this.started = true;
     await this.market.start();
     const host = this.options.host ?? '127.0.0.1';
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port ?? 0, host, () => resolve());
-    });
-    const { port } = this.server.address() as AddressInfo;
+    const port = await listenOnLoopback(this.server, this.options.port ?? 0, host);
     return { restUrl: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/`, wsUserUrl: `ws://${host}:${port}/user` };
   }
 

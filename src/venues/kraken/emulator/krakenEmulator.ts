@@ -1,3 +1,4 @@
+import { listenOnLoopback } from '../../emulator/listenOnLoopback.ts';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -120,12 +121,7 @@ export class KrakenEmulator {
     this.started = true;
     await this.market.start();
     const host = this.options.host ?? '127.0.0.1';
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port ?? 0, host, () => resolve());
-    });
-    const address = this.server.address();
-    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const port = await listenOnLoopback(this.server, this.options.port ?? 0, host);
     return { restUrl: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}${PUBLIC_PATH}`, wsAuthUrl: `ws://${host}:${port}${PRIVATE_PATH}` };
   }
 

@@ -1,0 +1,803 @@
+import type { AddressInfo } from 'node:net';
+import ccxt from 'ccxt';
+import { WebSocket, WebSocketServer } from 'ws';
+import { L2Book } from '../src/venues/book.ts';
+import { CoinbaseBookDecoder } from '../src/venues/coinbase/coinbaseBookDecoder.ts';
+import { CoinbaseBookFeed } from '../src/venues/coinbase/coinbaseBookFeed.ts';
+import { CoinbasePublicFeed, type PublicFeedMarket } from '../src/venues/coinbase/emulator/coinbasePublicFeed.ts';
+import { toProductId } from '../src/venues/coinbase/productId.ts';
+import { readCaptureV1, type CaptureFrame } from '../src/venues/kraken/captureV1.ts';
+import { KrakenPublicFeed, type PublicBookSource } from '../src/venues/kraken/emulator/krakenPublicFeed.ts';
+import { KrakenBookDecoder } from '../src/venues/kraken/krakenBookDecoder.ts';
+import { KrakenBookFeed } from '../src/venues/kraken/krakenBookFeed.ts';
+import type { SymbolMeta } from '../src/venues/venue.ts';
+import type { BenchFigure } from './benchOnBook.ts';
+import { summarize } from './stats.ts';
+
+// Our Kraken and Coinbase book codecs against ccxt.pro's watchOrderBook, fed the same
+// frames over a real loopback WebSocket in one process (one clock, one machine's noise).
+//
+// The data is real: the Kraken v1 capture (10 pairs, 2021) replayed through the Kraken
+// emulator at depth 10, as a client subscribed at depth 10 receives it, and the same book
+// events rendered by the Coinbase emulator as l2_data frames. Both emulators are recorded
+// once; a minimal server then answers the subscriptions as the emulator does and sends the
+// recorded frames, so what is timed is the client, not the emulator re-diffing books.
+// Each frame's timestamp is rewritten to the stream clock (frame i at STREAM_T0_MS + i ms):
+// ccxt exposes nothing but the book's timestamp, so that is how a resolution of
+// watchOrderBook (which may cover several frames) is mapped back to the frames it covers.
+
+/** The node's default Kraken depth (config.ts), and what ccxt is asked for too. */
+const DEPTH = 10;
+/** Stream clock origin: frame i is stamped STREAM_T0_MS + i. */
+export const STREAM_T0_MS = Date.UTC(2021, 3, 17, 16, 0, 0);
+/** Burst mode yields to the event loop after this many frames so the client (same thread) reads. */
+const BURST_FRAMES = 64;
+/** Burst mode also waits while the socket holds more than this unsent. */
+const BURST_HIGH_WATER_BYTES = 1024 * 1024;
+/** Paced mode: one frame every this many microseconds (5,000 frames/s; both clients keep up). */
+const PACE_US = 200;
+/** No stage of a run may take longer than this; a stuck run fails with a clear error. */
+const STAGE_TIMEOUT_MS = 60_000;
+/** Longest stream one run sends: bounds the per-frame arrays. */
+const MAX_STREAM_FRAMES = 1_000_000;
+
+// ---------------------------------------------------------------------------------------
+// The frame streams (pure).
+
+/** Frames a client receives after its subscriptions are answered, each a book frame of one symbol. */
+export interface BookStream {
+  readonly venue: 'Kraken' | 'Coinbase';
+  readonly symbols: readonly string[];
+  /** Sent once before the book frames (Coinbase's subscriptions ack, sequence_num 0); empty for Kraken. */
+  readonly preamble: readonly string[];
+  readonly frames: readonly string[];
+  /** Index into symbols of each frame's symbol. */
+  readonly frameSymbol: Int32Array;
+  /** 1 where the frame is a snapshot. */
+  readonly frameSnapshot: Uint8Array;
+}
+
+/** RFC 3339 of a stream-clock millisecond with `fractionDigits` (6 for Kraken, 9 for Coinbase). */
+export function streamTimestamp(index: number, fractionDigits: 6 | 9): string {
+  if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`frame index must be an integer >= 0, got ${index}`);
+  const iso = new Date(STREAM_T0_MS + index).toISOString();
+  return `${iso.slice(0, 23)}${'0'.repeat(fractionDigits - 3)}Z`;
+}
+
+/** The frame index a book timestamp (ms, as ccxt parses it) names. */
+export function frameIndexOf(timestampMs: number): number {
+  const index = timestampMs - STREAM_T0_MS;
+  if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`timestamp ${timestampMs} is not on the stream clock (origin ${STREAM_T0_MS})`);
+  return index;
+}
+
+const KRAKEN_BOOK_FRAME = /^\{"channel":"book","type":"(snapshot|update)","data":\[\{"symbol":"([^"]+)"/;
+const KRAKEN_TIMESTAMP = /"timestamp":"[^"]*"/;
+
+/**
+ * One pass of Kraken frames from what the emulator sent a client that subscribed every
+ * symbol before the replay began: an empty snapshot per symbol, then diffs whose first
+ * for each symbol carries its whole top N. That first diff, applied to an empty book, is
+ * the snapshot the emulator sends a client subscribing after it: it becomes the snapshot,
+ * and the empty ones are dropped. Timestamps are left as recorded.
+ */
+export function krakenPass(recorded: readonly string[], symbols: readonly string[]): string[] {
+  const emptySnapshots = new Set<string>();
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const frame of recorded) {
+    const match = KRAKEN_BOOK_FRAME.exec(frame);
+    if (match === null) throw new Error(`not a Kraken book frame: ${frame.slice(0, 120)}`);
+    const [, type, symbol] = match;
+    if (!symbols.includes(symbol)) throw new Error(`a Kraken frame for ${symbol}, which is not among ${symbols.join(', ')}`);
+    if (type === 'snapshot') {
+      if (emptySnapshots.has(symbol)) throw new Error(`a second snapshot for ${symbol}: the recording must be one replay`);
+      if (!/"bids":\[\],"asks":\[\]/.test(frame)) throw new Error(`the recorded snapshot of ${symbol} is not empty: subscribe before the replay starts`);
+      emptySnapshots.add(symbol);
+      continue;
+    }
+    if (!seen.has(symbol)) {
+      if (/"qty":0[,}]|"qty":0\.0*[,}]/.test(frame)) throw new Error(`the first diff of ${symbol} removes a level, so it is not a whole book`);
+      seen.add(symbol);
+      out.push(frame.replace('"type":"update"', '"type":"snapshot"'));
+      continue;
+    }
+    out.push(frame);
+  }
+  return out;
+}
+
+/** `passes` copies of a pass of Kraken frames, each frame stamped with its stream index. */
+export function krakenStream(pass: readonly string[], symbols: readonly string[], passes: number): BookStream {
+  checkPasses(pass.length, passes);
+  const frames: string[] = [];
+  const frameSymbol = new Int32Array(pass.length * passes);
+  const frameSnapshot = new Uint8Array(pass.length * passes);
+  for (let p = 0; p < passes; p++) {
+    for (const frame of pass) {
+      const match = KRAKEN_BOOK_FRAME.exec(frame);
+      if (match === null) throw new Error(`not a Kraken book frame: ${frame.slice(0, 120)}`);
+      const index = frames.length;
+      if (!KRAKEN_TIMESTAMP.test(frame)) throw new Error(`a Kraken frame without a timestamp: ${frame.slice(0, 120)}`);
+      frames.push(frame.replace(KRAKEN_TIMESTAMP, `"timestamp":"${streamTimestamp(index, 6)}"`));
+      frameSymbol[index] = symbolIndex(symbols, match[2]);
+      frameSnapshot[index] = match[1] === 'snapshot' ? 1 : 0;
+    }
+  }
+  return { venue: 'Kraken', symbols, preamble: [], frames, frameSymbol, frameSnapshot };
+}
+
+const COINBASE_ENVELOPE = /^\{"channel":"([a-z0-9_]+)","client_id":"","timestamp":"[^"]*","sequence_num":\d+,"events":/;
+const COINBASE_EVENT = /^\[\{"type":"(snapshot|update)","product_id":"([^"]+)"/;
+
+/**
+ * `passes` copies of a pass of Coinbase l2_data frames (one product's event each), after
+ * the subscriptions ack: sequence_num runs 0 (the ack), 1, 2, ... over the whole stream
+ * and each book frame's timestamp is its stream index.
+ */
+export function coinbaseStream(ack: string, pass: readonly string[], symbols: readonly string[], passes: number): BookStream {
+  checkPasses(pass.length, passes);
+  const productIds = symbols.map(toProductId);
+  const ackMatch = COINBASE_ENVELOPE.exec(ack);
+  if (ackMatch === null || ackMatch[1] !== 'subscriptions') throw new Error(`not a Coinbase subscriptions frame: ${ack.slice(0, 120)}`);
+  const frames: string[] = [];
+  const frameSymbol = new Int32Array(pass.length * passes);
+  const frameSnapshot = new Uint8Array(pass.length * passes);
+  for (let p = 0; p < passes; p++) {
+    for (const frame of pass) {
+      const envelope = COINBASE_ENVELOPE.exec(frame);
+      if (envelope === null || envelope[1] !== 'l2_data') throw new Error(`not a Coinbase l2_data frame: ${frame.slice(0, 120)}`);
+      const events = frame.slice(envelope[0].length);
+      const event = COINBASE_EVENT.exec(events);
+      if (event === null) throw new Error(`an l2_data frame whose first event is not a book event: ${frame.slice(0, 160)}`);
+      if (events.indexOf('"product_id"', event[0].length) >= 0) throw new Error(`an l2_data frame with more than one event: ${frame.slice(0, 160)}`);
+      const index = frames.length;
+      frames.push(`{"channel":"l2_data","client_id":"","timestamp":"${streamTimestamp(index, 9)}","sequence_num":${index + 1},"events":${events}`);
+      frameSymbol[index] = symbolIndex(productIds, event[2]);
+      frameSnapshot[index] = event[1] === 'snapshot' ? 1 : 0;
+    }
+  }
+  const preamble = [ack.replace(/"sequence_num":\d+/, '"sequence_num":0')];
+  return { venue: 'Coinbase', symbols, preamble, frames, frameSymbol, frameSnapshot };
+}
+
+function checkPasses(passFrames: number, passes: number): void {
+  if (!Number.isSafeInteger(passes) || passes < 1) throw new RangeError(`passes must be an integer >= 1, got ${passes}`);
+  if (passFrames === 0) throw new RangeError('a pass needs at least one frame');
+  if (passFrames * passes > MAX_STREAM_FRAMES) throw new RangeError(`${passFrames * passes} frames exceed the ${MAX_STREAM_FRAMES} a stream may hold`);
+}
+
+function symbolIndex(names: readonly string[], name: string): number {
+  const index = names.indexOf(name);
+  if (index < 0) throw new Error(`a frame for ${name}, which is not among ${names.join(', ')}`);
+  return index;
+}
+
+/**
+ * Which frames a client has applied, and when. Our feeds call onBook once per frame, in
+ * order; ccxt resolves watchOrderBook once per batch of frames it handled, with the
+ * symbol's book, whose timestamp names the newest frame applied (undefined for ccxt's
+ * Kraken book fresh from a snapshot: that resolution covers up to the symbol's next
+ * snapshot). A covered frame's time is the time of the resolution that covered it.
+ */
+export class FrameCoverage {
+  /** performance.now() at which each frame was covered; NaN until it is. */
+  readonly coveredAtMs: Float64Array;
+  covered = 0;
+  private readonly bySymbol: Int32Array[];
+  private readonly cursor: Int32Array;
+
+  constructor(private readonly stream: BookStream) {
+    const n = stream.frames.length;
+    this.coveredAtMs = new Float64Array(n).fill(NaN);
+    const counts = new Int32Array(stream.symbols.length);
+    for (let i = 0; i < n; i++) counts[stream.frameSymbol[i]]++;
+    this.bySymbol = [...counts].map((count) => new Int32Array(count));
+    counts.fill(0);
+    for (let i = 0; i < n; i++) {
+      const s = stream.frameSymbol[i];
+      this.bySymbol[s][counts[s]++] = i;
+    }
+    this.cursor = new Int32Array(stream.symbols.length);
+  }
+
+  get complete(): boolean {
+    return this.covered === this.stream.frames.length;
+  }
+
+  /** The next frame, in stream order (our feeds). */
+  next(atMs: number): void {
+    if (this.covered >= this.stream.frames.length) throw new Error(`a book update beyond the ${this.stream.frames.length} frames sent`);
+    const frame = this.covered;
+    const s = this.stream.frameSymbol[frame];
+    if (this.bySymbol[s][this.cursor[s]] !== frame) throw new Error(`frame ${frame} was covered out of order`);
+    this.cursor[s]++;
+    this.coveredAtMs[frame] = atMs;
+    this.covered++;
+  }
+
+  /** A ccxt resolution for `symbol` whose book is at frame `frame` (or undefined: a fresh snapshot). */
+  resolve(symbol: number, frame: number | undefined, atMs: number): void {
+    const list = this.bySymbol[symbol];
+    let c = this.cursor[symbol];
+    if (frame === undefined) {
+      while (c < list.length && this.stream.frameSnapshot[list[c]] === 0) this.cover(list[c++], atMs);
+      if (c === list.length) throw new Error(`${this.stream.symbols[symbol]}: a fresh snapshot resolved, but no snapshot is left to cover`);
+      this.cover(list[c++], atMs);
+    } else {
+      if (frame >= this.stream.frames.length || this.stream.frameSymbol[frame] !== symbol) throw new Error(`${this.stream.symbols[symbol]}: resolved at frame ${frame}, which is not one of its frames`);
+      while (c < list.length && list[c] <= frame) this.cover(list[c++], atMs);
+    }
+    this.cursor[symbol] = c;
+  }
+
+  private cover(frame: number, atMs: number): void {
+    this.coveredAtMs[frame] = atMs;
+    this.covered++;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Recording the emulators.
+
+async function listen(onConnection: (ws: WebSocket) => void): Promise<{ url: string; server: WebSocketServer }> {
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  server.on('connection', onConnection);
+  return { url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+async function closeServer(server: WebSocketServer): Promise<void> {
+  for (const ws of server.clients) ws.terminate();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+async function waitFor(what: string, condition: () => boolean): Promise<void> {
+  const deadline = performance.now() + STAGE_TIMEOUT_MS;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`venue codec bench: timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+async function openClient(url: string, frames: string[]): Promise<WebSocket> {
+  const ws = new WebSocket(url, { perMessageDeflate: false });
+  ws.on('message', (data) => frames.push(String(data)));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return ws;
+}
+
+/** The replay source needs no live market; the feed reads it only without a capture. */
+const NO_LIVE_MARKET: PublicBookSource = {
+  symbols: [],
+  meta: (symbol) => {
+    throw new Error(`no live market for ${symbol}: the Kraken emulator replays the capture`);
+  },
+  book: (symbol) => {
+    throw new Error(`no live market for ${symbol}: the Kraken emulator replays the capture`);
+  },
+  subscribe: () => () => {},
+};
+
+/** The Kraken emulator replaying the capture at full speed to one client of every symbol at DEPTH: its book frames. */
+async function recordKraken(capture: readonly CaptureFrame[], symbols: readonly string[]): Promise<string[]> {
+  const emulator = new KrakenPublicFeed({ market: NO_LIVE_MARKET, replayFrames: capture, replaySpeed: 0, heartbeatIntervalMs: 3_600_000, maxBufferedBytes: 256 * 1024 * 1024 });
+  const { url, server } = await listen((ws) => emulator.accept(ws));
+  const received: string[] = [];
+  const ws = await openClient(url, received);
+  ws.send(JSON.stringify({ method: 'subscribe', params: { channel: 'book', symbol: symbols, depth: DEPTH, snapshot: true }, req_id: 1 }));
+  await waitFor('the Kraken emulator to replay the capture', () => emulator.replayedFrames === capture.length);
+  // The pong follows every book frame sent before it on this socket.
+  ws.send(JSON.stringify({ method: 'ping', req_id: 2 }));
+  await waitFor('the Kraken emulator pong', () => received.some((f) => f.startsWith('{"method":"pong"')));
+  ws.terminate();
+  emulator.close();
+  await closeServer(server);
+  return received.filter((f) => f.startsWith('{"channel":"book"'));
+}
+
+/** Price and qty decimals of each symbol, the most its frames print (Coinbase prints at the pair's precision). */
+function precisions(pass: readonly string[], symbols: readonly string[]): Map<string, SymbolMeta> {
+  const metas = new Map<string, SymbolMeta>();
+  for (const symbol of symbols) metas.set(symbol, { tickSize1e9: 1, lotSize1e8: 1, minQty1e8: 1, minNotional1e9: 0, pricePrecision: 0, qtyPrecision: 0 });
+  for (const frame of pass) {
+    const meta = metas.get(KRAKEN_BOOK_FRAME.exec(frame)![2])!;
+    for (const m of frame.matchAll(/"price":\d+(?:\.(\d+))?,"qty":\d+(?:\.(\d+))?/g)) {
+      meta.pricePrecision = Math.max(meta.pricePrecision, m[1]?.length ?? 0);
+      meta.qtyPrecision = Math.max(meta.qtyPrecision, m[2]?.length ?? 0);
+    }
+  }
+  for (const meta of metas.values()) {
+    meta.tickSize1e9 = 10 ** (9 - meta.pricePrecision);
+    meta.lotSize1e8 = 10 ** (8 - meta.qtyPrecision);
+    meta.minQty1e8 = meta.lotSize1e8;
+  }
+  return metas;
+}
+
+/**
+ * The Coinbase emulator publishing the same books: each Kraken frame, verified and
+ * applied by our decoder, is the market's next top 20. The snapshots go in before the
+ * client subscribes, so its snapshots hold them; then one l2_data update per book change.
+ */
+async function recordCoinbase(pass: readonly string[], symbols: readonly string[]): Promise<{ ack: string; frames: string[] }> {
+  const snapshots = symbols.length;
+  for (let i = 0; i < pass.length; i++) {
+    if ((i < snapshots) !== pass[i].startsWith('{"channel":"book","type":"snapshot"')) throw new Error('the Kraken pass must open with one snapshot per symbol and hold no other');
+  }
+  const metas = precisions(pass, symbols);
+  const books = new Map(symbols.map((s) => [s, new L2Book(s)]));
+  const listeners = new Set<{ onBook?(book: L2Book): void }>();
+  const market: PublicFeedMarket = {
+    symbols,
+    meta: (symbol) => metas.get(symbol)!,
+    book: (symbol) => books.get(symbol)!,
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  const decoder = new KrakenBookDecoder(symbols, DEPTH, {
+    onBook: (book) => {
+      books.get(book.symbol)!.copyFrom(book);
+      for (const listener of listeners) listener.onBook?.(book);
+    },
+  });
+  const emulator = new CoinbasePublicFeed(market, { heartbeatIntervalMs: 3_600_000, subscribeTimeoutMs: STAGE_TIMEOUT_MS, maxBufferedBytes: 256 * 1024 * 1024, clock: () => STREAM_T0_MS * 1e6 });
+  const { url, server } = await listen((ws) => emulator.accept(ws));
+  for (let i = 0; i < snapshots; i++) decoder.applyFrame(pass[i]);
+  const received: string[] = [];
+  const ws = await openClient(url, received);
+  ws.send(JSON.stringify({ type: 'subscribe', channel: 'level2', product_ids: symbols.map(toProductId) }));
+  await waitFor('the Coinbase emulator snapshots', () => received.length === 1 + snapshots);
+  for (let i = snapshots; i < pass.length; i++) decoder.applyFrame(pass[i]);
+  if (decoder.checksumFailures !== 0) throw new Error(`${decoder.checksumFailures} Kraken frames failed their checksum while feeding the Coinbase emulator`);
+  // The heartbeats ack follows every update sent before it on this socket.
+  ws.send(JSON.stringify({ type: 'subscribe', channel: 'heartbeats' }));
+  await waitFor('the Coinbase emulator heartbeats ack', () => received.length > 1 + snapshots && received[received.length - 1].includes('"heartbeats":['));
+  ws.terminate();
+  emulator.close();
+  await closeServer(server);
+  return { ack: received[0], frames: received.slice(1, -1) };
+}
+
+// ---------------------------------------------------------------------------------------
+// The stream server: answers subscriptions as the emulator does, then sends the frames.
+
+type SendMode = { kind: 'burst' } | { kind: 'paced'; intervalMs: number };
+
+interface Run {
+  /** performance.now() when the first frame was sent. */
+  startMs: number;
+  /** performance.now() just before each frame's send. */
+  readonly sentAtMs: Float64Array;
+}
+
+/** One client connection's subscriptions; the stream starts once every symbol is subscribed. */
+class StreamServer {
+  /** A request the server could not answer, kept for the run to report (throwing would only reach the socket's emitter). */
+  failure: unknown = null;
+  private run: Run | null = null;
+  private connected = false;
+
+  private constructor(
+    readonly url: string,
+    private readonly server: WebSocketServer,
+  ) {}
+
+  static async start(stream: BookStream, mode: SendMode): Promise<StreamServer> {
+    let self: StreamServer | null = null;
+    const { url, server } = await listen((ws) => self!.serve(ws, stream, mode));
+    // ccxt speaks Kraken v2 only to a URL with "v2" in it (its ping, for one).
+    self = new StreamServer(stream.venue === 'Kraken' ? `${url}/v2` : url, server);
+    return self;
+  }
+
+  /** The run, once the client subscribed every symbol and the stream began. */
+  get current(): Run | null {
+    return this.run;
+  }
+
+  async close(): Promise<void> {
+    await closeServer(this.server);
+  }
+
+  private serve(ws: WebSocket, stream: BookStream, mode: SendMode): void {
+    if (this.connected) {
+      ws.close(1008, 'one client per run');
+      return;
+    }
+    this.connected = true;
+    const pending = new Set(stream.symbols);
+    if (stream.venue === 'Kraken') ws.send(`{"channel":"status","type":"update","data":[{"version":"2.0.10","system":"online","api_version":"v2","connection_id":15113583034416118705}]}`);
+    ws.on('message', (data) => {
+      let subscribed: string[];
+      try {
+        const request = JSON.parse(String(data)) as Record<string, unknown>;
+        subscribed = stream.venue === 'Kraken' ? this.onKrakenRequest(ws, request) : onCoinbaseRequest(request);
+      } catch (error) {
+        this.failure ??= error;
+        return;
+      }
+      for (const symbol of subscribed) pending.delete(symbol);
+      if (subscribed.length > 0 && pending.size === 0 && this.run === null) {
+        this.run = { startMs: performance.now(), sentAtMs: new Float64Array(stream.frames.length) };
+        for (const frame of stream.preamble) ws.send(frame);
+        this.send(ws, stream, mode, this.run);
+      }
+    });
+  }
+
+  /** Kraken v2 as the emulator answers it: a pong per ping, an ack per subscribed symbol. */
+  private onKrakenRequest(ws: WebSocket, request: Record<string, unknown>): string[] {
+    const reqId = typeof request.req_id === 'number' ? { req_id: request.req_id } : {};
+    const now = new Date().toISOString().replace('Z', '000Z');
+    if (request.method === 'ping') {
+      ws.send(JSON.stringify({ method: 'pong', ...reqId, time_in: now, time_out: now }));
+      return [];
+    }
+    const params = request.params as { channel?: string; symbol?: string[]; depth?: number } | undefined;
+    if (request.method !== 'subscribe' || params?.channel !== 'book' || params.depth !== DEPTH || !Array.isArray(params.symbol)) {
+      throw new Error(`unexpected Kraken request ${JSON.stringify(request)}`);
+    }
+    for (const symbol of params.symbol) {
+      ws.send(JSON.stringify({ method: 'subscribe', result: { channel: 'book', depth: DEPTH, snapshot: true, symbol }, success: true, time_in: now, time_out: now, ...reqId }));
+    }
+    return params.symbol;
+  }
+
+  private send(ws: WebSocket, stream: BookStream, mode: SendMode, run: Run): void {
+    const frames = stream.frames;
+    const sentAt = run.sentAtMs;
+    let next = 0;
+    const burst = () => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      if (ws.bufferedAmount <= BURST_HIGH_WATER_BYTES) {
+        const end = Math.min(frames.length, next + BURST_FRAMES);
+        for (; next < end; next++) {
+          sentAt[next] = performance.now();
+          ws.send(frames[next]);
+        }
+      }
+      if (next < frames.length) setImmediate(burst);
+    };
+    const paced = (intervalMs: number) => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      const now = performance.now();
+      // Every frame now due goes out (a late turn sends them back to back, and they count from their own send).
+      while (next < frames.length && run.startMs + next * intervalMs <= now) {
+        sentAt[next] = performance.now();
+        ws.send(frames[next++]);
+      }
+      if (next < frames.length) setImmediate(paced, intervalMs);
+    };
+    if (mode.kind === 'burst') burst();
+    else paced(mode.intervalMs);
+  }
+}
+
+/** Coinbase subscribes as the emulator sees them: level2 product ids count, heartbeats are left unanswered to keep sequence_num whole. */
+function onCoinbaseRequest(request: Record<string, unknown>): string[] {
+  if (request.type !== 'subscribe' || (request.channel !== 'level2' && request.channel !== 'heartbeats')) throw new Error(`unexpected Coinbase request ${JSON.stringify(request)}`);
+  if (request.channel === 'heartbeats') return [];
+  return (request.product_ids as string[]).map((id) => id.replace('-', '/'));
+}
+
+// ---------------------------------------------------------------------------------------
+// The clients.
+
+interface ClientRun {
+  /** ns per frame from the first send to the last frame applied. */
+  nsPerFrame: number;
+  /** Per frame, µs from its send to the client's book holding it. */
+  latencyUs: Float64Array;
+}
+
+interface ClientHandle {
+  /** What went wrong inside a callback, where throwing would only reach the socket's emitter. */
+  failure(): unknown;
+  /** Stops the client and checks it took every frame. */
+  stop(): Promise<void>;
+}
+
+type Client = (url: string, stream: BookStream, coverage: FrameCoverage) => Promise<ClientHandle>;
+
+const ours: Client = async (url, stream, coverage) => {
+  let failure: unknown = null;
+  const onBook = () => {
+    try {
+      coverage.next(performance.now());
+    } catch (error) {
+      failure ??= error;
+    }
+  };
+  if (stream.venue === 'Kraken') {
+    const feed = new KrakenBookFeed({ url, symbols: stream.symbols, depth: DEPTH, pingIntervalMs: STAGE_TIMEOUT_MS, handlers: { onBook } });
+    feed.start();
+    return {
+      failure: () => failure,
+      stop: async () => {
+        const health = feed.health();
+        await feed.stop();
+        if (health.checksumFailures !== 0 || health.badFrames !== 0 || health.resyncs !== 0) throw new Error(`our Kraken feed did not verify every frame: ${JSON.stringify(health)}`);
+      },
+    };
+  }
+  const feed = new CoinbaseBookFeed({ url, symbols: stream.symbols, silenceTimeoutMs: STAGE_TIMEOUT_MS, handlers: { onBook, onConnection: () => {}, onNotice: () => {} } });
+  feed.start();
+  return {
+    failure: () => failure,
+    stop: async () => {
+      const health = feed.health();
+      await feed.stop();
+      if (health.sequenceGaps !== 0 || health.badFrames !== 0 || health.reconnects !== 0) throw new Error(`our Coinbase feed did not take every frame: ${JSON.stringify(health)}`);
+    },
+  };
+};
+
+/** The socket path alone: a bare `ws` client that subscribes and counts book frames, decoding nothing. */
+const bareSocket: Client = async (url, stream, coverage) => {
+  const ws = new WebSocket(url, { perMessageDeflate: false });
+  let failure: unknown = null;
+  const bookPrefix = stream.venue === 'Kraken' ? '{"channel":"book"' : '{"channel":"l2_data"';
+  const prefix = Buffer.from(bookPrefix);
+  ws.on('message', (data: Buffer) => {
+    if (data.length < prefix.length || data.compare(prefix, 0, prefix.length, 0, prefix.length) !== 0) return;
+    try {
+      coverage.next(performance.now());
+    } catch (error) {
+      failure ??= error;
+    }
+  });
+  ws.on('error', (error) => {
+    failure ??= error;
+  });
+  ws.on('open', () => {
+    if (stream.venue === 'Kraken') ws.send(JSON.stringify({ method: 'subscribe', params: { channel: 'book', symbol: stream.symbols, depth: DEPTH, snapshot: true }, req_id: 1 }));
+    else ws.send(JSON.stringify({ type: 'subscribe', channel: 'level2', product_ids: stream.symbols.map(toProductId) }));
+  });
+  return {
+    failure: () => failure,
+    stop: async () => {
+      ws.terminate();
+    },
+  };
+};
+
+function ccxtMarkets(stream: BookStream): Record<string, unknown>[] {
+  return stream.symbols.map((symbol) => {
+    const [base, quote] = symbol.split('/');
+    const id = stream.venue === 'Kraken' ? symbol.replace('/', '') : toProductId(symbol);
+    return {
+      id,
+      symbol,
+      base,
+      quote,
+      baseId: base,
+      quoteId: quote,
+      type: 'spot',
+      spot: true,
+      active: true,
+      precision: { amount: 1e-8, price: 1e-8 },
+      limits: { amount: {}, price: {}, cost: {} },
+      info: { wsname: symbol },
+    };
+  });
+}
+
+/** ccxt.pro as its users run it: one watchOrderBook loop per symbol. */
+const ccxtPro: Client = async (url, stream, coverage) => {
+  // Without enableRateLimit:false ccxt spaces its subscribe messages by the REST rate limit (seconds for 10 symbols).
+  const exchange = stream.venue === 'Kraken' ? new ccxt.pro.kraken({ enableRateLimit: false }) : new ccxt.pro.coinbase({ enableRateLimit: false });
+  if (stream.venue === 'Kraken') exchange.urls.api.ws.publicV2 = url;
+  else exchange.urls.api.ws = url;
+  exchange.setMarkets(ccxtMarkets(stream) as never);
+  // ccxt refuses a plain ws:// URL until it holds an http.Agent for it.
+  await exchange.loadHttpProxyAgent();
+  let closing = false;
+  let failure: unknown = null;
+  const loops = stream.symbols.map(async (symbol, s) => {
+    try {
+      while (!closing) {
+        const book = await exchange.watchOrderBook(symbol, stream.venue === 'Kraken' ? DEPTH : undefined);
+        const timestamp = book.timestamp;
+        coverage.resolve(s, timestamp === undefined ? undefined : frameIndexOf(timestamp), performance.now());
+      }
+    } catch (error) {
+      if (!closing) failure ??= error;
+    }
+  });
+  return {
+    failure: () => failure,
+    stop: async () => {
+      closing = true;
+      await exchange.close();
+      await Promise.all(loops);
+    },
+  };
+};
+
+async function runClient(client: Client, stream: BookStream, mode: SendMode): Promise<ClientRun> {
+  const server = await StreamServer.start(stream, mode);
+  const coverage = new FrameCoverage(stream);
+  let handle: ClientHandle | null = null;
+  try {
+    const h = await client(server.url, stream, coverage);
+    handle = h;
+    await waitFor(`${stream.venue} frames to reach the client`, () => {
+      if (h.failure() !== null) throw h.failure();
+      if (server.failure !== null) throw server.failure;
+      return coverage.complete;
+    });
+    const run = server.current!;
+    let lastMs = 0;
+    const latencyUs = new Float64Array(stream.frames.length);
+    for (let i = 0; i < latencyUs.length; i++) {
+      const at = coverage.coveredAtMs[i];
+      lastMs = Math.max(lastMs, at);
+      latencyUs[i] = (at - run.sentAtMs[i]) * 1000;
+    }
+    return { nsPerFrame: ((lastMs - run.startMs) * 1e6) / stream.frames.length, latencyUs };
+  } finally {
+    await handle?.stop();
+    await server.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The figures.
+
+interface VenueData {
+  /** One pass: a snapshot per symbol, then the updates, stamped. */
+  readonly pass: BookStream;
+  readonly stream: (passes: number) => BookStream;
+}
+
+async function venueData(): Promise<{ kraken: VenueData; coinbase: VenueData }> {
+  const capture = readCaptureV1();
+  const symbols = [...new Set(capture.map((f) => f.symbol))];
+  const kPass = krakenPass(await recordKraken(capture, symbols), symbols);
+  const { ack, frames: cPass } = await recordCoinbase(kPass, symbols);
+  return {
+    kraken: { pass: krakenStream(kPass, symbols, 1), stream: (passes) => krakenStream(kPass, symbols, passes) },
+    coinbase: { pass: coinbaseStream(ack, cPass, symbols, 1), stream: (passes) => coinbaseStream(ack, cPass, symbols, passes) },
+  };
+}
+
+const rate = (nsPerUpdate: number) => {
+  const perSecond = 1e9 / nsPerUpdate;
+  return perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)}M/s` : `${(perSecond / 1e3).toFixed(0)}k/s`;
+};
+
+async function throughputAndLatency(data: VenueData, quick: boolean): Promise<BenchFigure[]> {
+  const stream = data.stream(quick ? 3 : 8);
+  const venue = stream.venue;
+  const oursNs: number[] = [];
+  const ccxtNs: number[] = [];
+  const bareNs: number[] = [];
+  const rounds = quick ? 3 : 10;
+  // Round 0 warms every client up (JIT, ccxt's lazy setup) and is not kept; the order alternates so drift hits all.
+  for (let round = 0; round <= rounds; round++) {
+    const order = round % 2 === 0 ? [ours, ccxtPro, bareSocket] : [bareSocket, ccxtPro, ours];
+    for (const client of order) {
+      const { nsPerFrame } = await runClient(client, stream, { kind: 'burst' });
+      if (round > 0) (client === ours ? oursNs : client === ccxtPro ? ccxtNs : bareNs).push(nsPerFrame);
+    }
+  }
+  const paced = data.stream(quick ? 1 : 3);
+  const pacedMode: SendMode = { kind: 'paced', intervalMs: PACE_US / 1000 };
+  const oursUs: number[] = [];
+  const ccxtUs: number[] = [];
+  for (let round = 0; round < 2; round++) {
+    oursUs.push(...(await runClient(ours, paced, pacedMode)).latencyUs);
+    ccxtUs.push(...(await runClient(ccxtPro, paced, pacedMode)).latencyUs);
+  }
+  const oursThroughput = summarize(oursNs);
+  const ccxtThroughput = summarize(ccxtNs);
+  const bare = summarize(bareNs);
+  const what = venue === 'Kraken' ? `Kraken book feed, depth ${DEPTH}, checksum verified` : 'Coinbase level2 book feed, sequence_num checked';
+  return [
+    {
+      name:
+        `${what}, over loopback WS (${stream.frames.length} frames a round): ${rate(oursThroughput.median)} vs ccxt.pro ${rate(ccxtThroughput.median)} updates; ` +
+        `socket alone (bare ws client, no decoding) ${rate(bare.median)}`,
+      unit: 'ns',
+      ours: oursThroughput,
+      baselineName: `ccxt.pro ${venue.toLowerCase()} watchOrderBook`,
+      baseline: ccxtThroughput,
+      goal: '>= 5x ccxt.pro updates/s (ratio <= 0.20)',
+    },
+    {
+      name: `${venue} book latency, server send to client book, ${1000 / PACE_US}k frames/s paced`,
+      unit: 'us',
+      ours: summarize(oursUs),
+      baselineName: `ccxt.pro ${venue.toLowerCase()} watchOrderBook resolving`,
+      baseline: summarize(ccxtUs),
+      goal: 'p50 and p99 below ccxt.pro (no target set)',
+    },
+  ];
+}
+
+function decoderCost(pass: BookStream, quick: boolean): BenchFigure {
+  const kraken = pass.venue === 'Kraken';
+  const texts = pass.frames;
+  // Each feed hands its decoder what it has: ws's Buffer for Kraken, the frame's text for Coinbase.
+  const buffers = texts.map((t) => Buffer.from(t, 'utf8'));
+  const krakenDecoder = new KrakenBookDecoder(pass.symbols, DEPTH);
+  const coinbaseDecoder = new CoinbaseBookDecoder(pass.symbols.map(toProductId));
+  let sink = 0;
+  const decode = kraken
+    ? () => {
+        for (const frame of buffers) sink += krakenDecoder.applyFrame(frame);
+      }
+    : () => {
+        for (const frame of texts) sink += coinbaseDecoder.applyFrame(frame);
+      };
+  const parse = () => {
+    for (const frame of texts) sink += (JSON.parse(frame) as { events?: unknown[]; data?: unknown[] }) === null ? 1 : 0;
+  };
+  const timePass = (op: () => void) => {
+    const t0 = performance.now();
+    op();
+    return ((performance.now() - t0) * 1e6) / texts.length;
+  };
+  // Parts of ours, for where its time goes: the scan alone, and (Kraken) the checksum alone on the final books.
+  const scan = kraken
+    ? () => {
+        for (const frame of buffers) sink += krakenDecoder.scanner.scan(frame) ? 1 : 0;
+      }
+    : () => {
+        for (const frame of texts) sink += coinbaseDecoder.scan(frame).eventCount;
+      };
+  const checksums = () => {
+    for (let i = 0; i < texts.length; i++) sink += krakenDecoder.book(pass.symbols[pass.frameSymbol[i]]).checksum() & 1;
+  };
+  const samples = quick ? 30 : 200;
+  for (let i = 0; i < samples / 5; i++) {
+    timePass(decode);
+    timePass(parse);
+  }
+  const oursNs: number[] = [];
+  const parseNs: number[] = [];
+  const scanNs: number[] = [];
+  const checksumNs: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    oursNs.push(timePass(decode));
+    parseNs.push(timePass(parse));
+    if (i % 5 === 0) {
+      scanNs.push(timePass(scan));
+      if (kraken) checksumNs.push(timePass(checksums));
+    }
+  }
+  const scanMedian = summarize(scanNs).median.toFixed(0);
+  if (kraken && krakenDecoder.checksumFailures !== 0) throw new Error(`${krakenDecoder.checksumFailures} Kraken frames failed their checksum in process`);
+  if (sink === 0) throw new Error('the decoders applied nothing');
+  return {
+    name: kraken
+      ? `Kraken decoder in process: scan, apply, CRC32 checksum, top 20 (ns/frame; of which scan alone ${scanMedian} ns, checksum alone ${summarize(checksumNs).median.toFixed(0)} ns)`
+      : `Coinbase decoder in process: scan and apply (ns/frame; of which scan alone ${scanMedian} ns)`,
+    unit: 'ns',
+    ours: summarize(oursNs),
+    baselineName: 'JSON.parse of the same frames alone',
+    baseline: summarize(parseNs),
+    goal: 'where the time goes (no target)',
+  };
+}
+
+/**
+ * Kraken and Coinbase: throughput over a loopback socket and paced latency, ours against
+ * ccxt.pro's watchOrderBook on the same frames, and our decoders' in-process cost.
+ */
+export async function benchVenueCodecs(quick: boolean): Promise<BenchFigure[]> {
+  const { kraken, coinbase } = await venueData();
+  const figures: BenchFigure[] = [];
+  for (const data of [kraken, coinbase]) figures.push(...(await throughputAndLatency(data, quick)));
+  figures.push(decoderCost(kraken.pass, quick), decoderCost(coinbase.pass, quick));
+  return figures;
+}

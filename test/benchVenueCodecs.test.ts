@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { coinbaseStream, FrameCoverage, frameIndexOf, krakenPass, krakenStream, STREAM_T0_MS, streamTimestamp } from '../scripts/benchVenueCodecs.ts';
+
+const SYMBOLS = ['BTC/USD', 'ETH/USD'];
+
+function kraken(type: 'snapshot' | 'update', symbol: string, bids: string, asks: string, checksum = 1): string {
+  return `{"channel":"book","type":"${type}","data":[{"symbol":"${symbol}","bids":[${bids}],"asks":[${asks}],"checksum":${checksum},"timestamp":"2025-01-01T00:00:00.000001Z"}]}`;
+}
+
+function coinbase(channel: string, seq: number, events: string): string {
+  return `{"channel":"${channel}","client_id":"","timestamp":"2025-01-01T00:00:00.000000001Z","sequence_num":${seq},"events":${events}}`;
+}
+
+function l2Event(type: 'snapshot' | 'update', productId: string): string {
+  return `[{"type":"${type}","product_id":"${productId}","updates":[{"side":"bid","event_time":"x","price_level":"1.5","new_quantity":"2"}]}]`;
+}
+
+const LEVEL = '{"price":1.5,"qty":2.00000000}';
+const REMOVAL = '{"price":1.4,"qty":0.00000000}';
+
+describe('stream clock', () => {
+  it('stamps frame i at the origin plus i ms, at each venue\'s precision, and reads it back', () => {
+    expect(streamTimestamp(0, 6)).toBe('2021-04-17T16:00:00.000000Z');
+    expect(streamTimestamp(1234, 9)).toBe('2021-04-17T16:00:01.234000000Z');
+    expect(frameIndexOf(Date.parse(streamTimestamp(1234, 6)))).toBe(1234);
+  });
+
+  it('refuses a negative or fractional index and a timestamp off the stream clock', () => {
+    expect(() => streamTimestamp(-1, 6)).toThrow(/frame index must be an integer >= 0, got -1/);
+    expect(() => streamTimestamp(1.5, 6)).toThrow(/frame index must be an integer >= 0, got 1.5/);
+    expect(() => frameIndexOf(STREAM_T0_MS - 1)).toThrow(/not on the stream clock/);
+  });
+});
+
+describe('Kraken pass from the emulator recording', () => {
+  it('drops the empty snapshots and turns each symbol\'s first diff into its snapshot', () => {
+    const recorded = [
+      kraken('snapshot', 'BTC/USD', '', ''),
+      kraken('snapshot', 'ETH/USD', '', ''),
+      kraken('update', 'ETH/USD', LEVEL, ''),
+      kraken('update', 'BTC/USD', LEVEL, LEVEL),
+      kraken('update', 'ETH/USD', REMOVAL, ''),
+    ];
+    const pass = krakenPass(recorded, SYMBOLS);
+    expect(pass).toEqual([recorded[2].replace('"update"', '"snapshot"'), recorded[3].replace('"update"', '"snapshot"'), recorded[4]]);
+  });
+
+  it('refuses a recording that is not one replay to fresh subscriptions', () => {
+    expect(() => krakenPass(['{"channel":"heartbeat"}'], SYMBOLS)).toThrow(/not a Kraken book frame/);
+    expect(() => krakenPass([kraken('snapshot', 'XRP/USD', '', '')], SYMBOLS)).toThrow(/XRP\/USD, which is not among BTC\/USD, ETH\/USD/);
+    expect(() => krakenPass([kraken('snapshot', 'BTC/USD', LEVEL, '')], SYMBOLS)).toThrow(/snapshot of BTC\/USD is not empty/);
+    expect(() => krakenPass([kraken('snapshot', 'BTC/USD', '', ''), kraken('snapshot', 'BTC/USD', '', '')], SYMBOLS)).toThrow(/a second snapshot for BTC\/USD/);
+    expect(() => krakenPass([kraken('update', 'BTC/USD', REMOVAL, '')], SYMBOLS)).toThrow(/first diff of BTC\/USD removes a level/);
+  });
+});
+
+describe('Kraken stream', () => {
+  it('repeats the pass, stamping every frame with its index and noting its symbol and kind', () => {
+    const pass = [kraken('snapshot', 'ETH/USD', LEVEL, ''), kraken('update', 'ETH/USD', REMOVAL, '')];
+    const stream = krakenStream(pass, SYMBOLS, 2);
+    expect(stream.frames).toHaveLength(4);
+    expect(stream.frames[3]).toContain(`"timestamp":"${streamTimestamp(3, 6)}"`);
+    expect(stream.frames[3].replace(streamTimestamp(3, 6), '2025-01-01T00:00:00.000001Z')).toBe(pass[1]);
+    expect([...stream.frameSymbol]).toEqual([1, 1, 1, 1]);
+    expect([...stream.frameSnapshot]).toEqual([1, 0, 1, 0]);
+    expect(stream.preamble).toEqual([]);
+  });
+
+  it('refuses no passes, an empty pass and a frame without a timestamp', () => {
+    const pass = [kraken('snapshot', 'ETH/USD', LEVEL, '')];
+    expect(() => krakenStream(pass, SYMBOLS, 0)).toThrow(/passes must be an integer >= 1, got 0/);
+    expect(() => krakenStream([], SYMBOLS, 1)).toThrow(/a pass needs at least one frame/);
+    expect(() => krakenStream(pass, SYMBOLS, 2_000_000)).toThrow(/2000000 frames exceed the 1000000 a stream may hold/);
+    expect(() => krakenStream([pass[0].replace(/,"timestamp":"[^"]*"/, '')], SYMBOLS, 1)).toThrow(/without a timestamp/);
+  });
+});
+
+describe('Coinbase stream', () => {
+  const ack = coinbase('subscriptions', 0, '[{"subscriptions":{"level2":["BTC-USD","ETH-USD"]}}]');
+
+  it('numbers the ack 0 and the book frames 1, 2, ... across passes, each stamped with its index', () => {
+    const pass = [coinbase('l2_data', 1, l2Event('snapshot', 'BTC-USD')), coinbase('l2_data', 2, l2Event('update', 'BTC-USD'))];
+    const stream = coinbaseStream(ack, pass, SYMBOLS, 2);
+    expect(stream.preamble).toEqual([ack]);
+    expect(stream.frames.map((f) => /"sequence_num":(\d+)/.exec(f)![1])).toEqual(['1', '2', '3', '4']);
+    expect(stream.frames[2]).toBe(coinbase('l2_data', 3, l2Event('snapshot', 'BTC-USD')).replace('2025-01-01T00:00:00.000000001Z', streamTimestamp(2, 9)));
+    expect([...stream.frameSymbol]).toEqual([0, 0, 0, 0]);
+    expect([...stream.frameSnapshot]).toEqual([1, 0, 1, 0]);
+  });
+
+  it('refuses a wrong ack, a frame of another channel, an unknown product and a frame with two events', () => {
+    const good = coinbase('l2_data', 1, l2Event('snapshot', 'BTC-USD'));
+    expect(() => coinbaseStream(good, [good], SYMBOLS, 1)).toThrow(/not a Coinbase subscriptions frame/);
+    expect(() => coinbaseStream(ack, [coinbase('heartbeats', 1, '[{}]')], SYMBOLS, 1)).toThrow(/not a Coinbase l2_data frame/);
+    expect(() => coinbaseStream(ack, [coinbase('l2_data', 1, l2Event('update', 'XRP-USD'))], SYMBOLS, 1)).toThrow(/XRP-USD, which is not among BTC-USD, ETH-USD/);
+    const twoEvents = coinbase('l2_data', 1, `${l2Event('update', 'BTC-USD').slice(0, -1)},${l2Event('update', 'ETH-USD').slice(1)}`);
+    expect(() => coinbaseStream(ack, [twoEvents], SYMBOLS, 1)).toThrow(/more than one event/);
+  });
+});
+
+describe('frame coverage', () => {
+  // BTC: frames 0 (snapshot), 2, 4; ETH: frames 1 (snapshot), 3; then a second pass from frame 5.
+  const pass = [
+    kraken('snapshot', 'BTC/USD', LEVEL, ''),
+    kraken('snapshot', 'ETH/USD', LEVEL, ''),
+    kraken('update', 'BTC/USD', REMOVAL, ''),
+    kraken('update', 'ETH/USD', REMOVAL, ''),
+    kraken('update', 'BTC/USD', LEVEL, ''),
+  ];
+  const stream = krakenStream(pass, SYMBOLS, 2);
+
+  it('covers frames one by one in stream order for a client that reports each', () => {
+    const coverage = new FrameCoverage(stream);
+    for (let i = 0; i < stream.frames.length; i++) coverage.next(100 + i);
+    expect(coverage.complete).toBe(true);
+    expect(coverage.coveredAtMs[7]).toBe(107);
+    expect(() => coverage.next(200)).toThrow(/beyond the 10 frames sent/);
+  });
+
+  it('a resolution at a frame covers every earlier frame of that symbol not yet covered, at its time', () => {
+    const coverage = new FrameCoverage(stream);
+    coverage.resolve(0, 4, 50);
+    expect([...coverage.coveredAtMs].slice(0, 5)).toEqual([50, NaN, 50, NaN, 50]);
+    coverage.resolve(1, 3, 60);
+    expect(coverage.covered).toBe(5);
+    expect(coverage.complete).toBe(false);
+  });
+
+  it('a resolution without a timestamp (a fresh snapshot) covers up to and including the symbol\'s next snapshot', () => {
+    const coverage = new FrameCoverage(stream);
+    coverage.resolve(0, undefined, 10);
+    expect(coverage.coveredAtMs[0]).toBe(10);
+    coverage.resolve(0, 4, 20);
+    coverage.resolve(0, undefined, 30);
+    expect(coverage.coveredAtMs[5]).toBe(30);
+    expect(coverage.covered).toBe(4);
+  });
+
+  it('refuses a resolution at another symbol\'s frame and a snapshot resolution with no snapshot left', () => {
+    const coverage = new FrameCoverage(stream);
+    expect(() => coverage.resolve(0, 1, 10)).toThrow(/BTC\/USD: resolved at frame 1, which is not one of its frames/);
+    coverage.resolve(1, 8, 10);
+    expect(() => coverage.resolve(1, undefined, 20)).toThrow(/ETH\/USD: a fresh snapshot resolved, but no snapshot is left to cover/);
+  });
+});
