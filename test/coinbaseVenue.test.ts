@@ -174,6 +174,27 @@ describe('coinbase venue against the emulator', () => {
     expect(emulator.requestCount(ORDERS)).toBe(2);
   });
 
+  it('takes a slow order answer without resending or reporting the order twice', async () => {
+    emulator.delayOrderAcks(1500);
+    const id = place(order(1, passivePx(1)));
+    await rec.waitEvent(id, ['ack'], 30_000);
+    emulator.delayOrderAcks(0);
+    await settle(2000);
+    expect(kinds(id)).toEqual(['ack']);
+    expect(emulator.requestCount(ORDERS)).toBe(1);
+    expect(emulator.market.openOrders().filter((o) => o.clientOrderId === id)).toHaveLength(1);
+  });
+
+  it('stops publishing books while the venue feed is paused and resumes after', async () => {
+    emulator.pauseFeed(true);
+    await settle(300);
+    const during = rec.books;
+    await settle(700);
+    expect(rec.books).toBe(during);
+    emulator.pauseFeed(false);
+    await rec.waitFor('books again', () => rec.books > during);
+  });
+
   it('after a reconnect, snapshot reports the fill made while disconnected exactly once', async () => {
     const id = place(order(1, passivePx(1)));
     await rec.waitEvent(id, ['ack']);
