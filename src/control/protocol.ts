@@ -114,7 +114,7 @@ function checkParams(method: MethodName, params: unknown): Record<string, unknow
   }
   if (!isPlainObject(params)) return `params must be an object, got ${describe(params)}`;
   for (const key of Object.keys(params)) {
-    if (!(key in fields)) return names.length === 0 ? `takes no params, got "${key}"` : `unknown param "${key}"; expected {${names.join(', ')}}`;
+    if (!Object.hasOwn(fields, key)) return names.length === 0 ? `takes no params, got "${key}"` : `unknown param "${key}"; expected {${names.join(', ')}}`;
   }
   for (const name of names) {
     const problem = checkField(name, fields[name], params[name]);

@@ -147,6 +147,11 @@ export class CoinbaseUserFeed {
       this.counters.badFrames++;
       return this.drop(ws, 'unreadable frame');
     }
+    // `null`, a number or an array is valid JSON but no frame of this channel.
+    if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
+      this.counters.badFrames++;
+      return this.drop(ws, 'a frame that is not a JSON object');
+    }
     if (frame.type === 'error') {
       this.options.handlers.onNotice(`coinbase user channel error: ${String(frame.message)}`);
       return this.drop(ws, `venue error: ${String(frame.message)}`);
@@ -163,12 +168,9 @@ export class CoinbaseUserFeed {
     if (frame.channel !== 'user' || !Array.isArray(frame.events)) return;
     let updates: { kind: 'snapshot' | 'update'; orders: UserOrderUpdate[] }[];
     try {
-      updates = (frame.events as Record<string, unknown>[]).map((event) => ({
-        kind: event.type === 'snapshot' ? 'snapshot' : 'update',
-        orders: ((event.orders ?? []) as Record<string, unknown>[]).map(orderUpdateOf),
-      }));
+      updates = userEvents(frame.events as unknown[]);
     } catch (err) {
-      if (!(err instanceof DecimalError || err instanceof ProductIdError)) throw err;
+      if (!(err instanceof DecimalError || err instanceof ProductIdError || err instanceof UserFrameError)) throw err;
       this.counters.badFrames++;
       return this.drop(ws, `unreadable order update: ${err.message}`);
     }
@@ -217,7 +219,29 @@ export class CoinbaseUserFeed {
   }
 }
 
-function orderUpdateOf(o: Record<string, unknown>): UserOrderUpdate {
+/** A user-channel event or order that is not the shape Coinbase documents. */
+export class UserFrameError extends Error {}
+
+/**
+ * The order updates of a user frame's `events`; throws UserFrameError for an event or order
+ * that is not an object (or orders that are not an array), DecimalError for an unreadable
+ * quantity and ProductIdError for an unreadable product id.
+ */
+export function userEvents(events: readonly unknown[]): { kind: 'snapshot' | 'update'; orders: UserOrderUpdate[] }[] {
+  return events.map((event) => {
+    if (!isObject(event)) throw new UserFrameError('a user event is not an object');
+    const orders = event.orders ?? [];
+    if (!Array.isArray(orders)) throw new UserFrameError('a user event\'s orders is not an array');
+    return { kind: event.type === 'snapshot' ? 'snapshot' : 'update', orders: orders.map(orderUpdateOf) };
+  });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function orderUpdateOf(o: unknown): UserOrderUpdate {
+  if (!isObject(o)) throw new UserFrameError('a user order is not an object');
   return {
     venueOrderId: String(o.order_id ?? ''),
     clientOrderId: String(o.client_order_id ?? ''),

@@ -171,6 +171,11 @@ export class KrakenExecutions {
       this.badFrames++;
       return;
     }
+    // `null`, a number or an array is valid JSON but no frame of this channel.
+    if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
+      this.badFrames++;
+      return;
+    }
     if (frame.method === 'subscribe') {
       if (this.subscribeTimer !== null) clearTimeout(this.subscribeTimer);
       this.subscribeTimer = null;
@@ -227,13 +232,17 @@ export class KrakenExecutions {
 
 /** One `data` entry of an executions frame (numbers already quoted by quoteNumbers). */
 export function executionReport(entry: Record<string, unknown>): ExecutionReport {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new ExecutionFrameError('execution report is not an object');
   const orderId = entry.order_id;
   if (typeof orderId !== 'string' || orderId === '') throw new ExecutionFrameError('execution report without order_id');
   const execType = typeof entry.exec_type === 'string' ? entry.exec_type : '';
   const isTrade = execType === 'trade';
   const fees = Array.isArray(entry.fees) ? (entry.fees as Record<string, unknown>[]) : [];
   let fee1e9 = 0;
-  for (const fee of fees) if (typeof fee.qty === 'string') fee1e9 += scaled(fee.qty, PX_DECIMALS);
+  for (const fee of fees) {
+    if (typeof fee !== 'object' || fee === null) throw new ExecutionFrameError('a fees entry is not an object');
+    if (typeof fee.qty === 'string') fee1e9 += scaled(fee.qty, PX_DECIMALS);
+  }
   const ts = typeof entry.timestamp === 'string' ? Date.parse(entry.timestamp) : NaN;
   return {
     execType,
