@@ -138,6 +138,19 @@ describe('the node against the Kraken and Coinbase emulators', () => {
     expect(await node.exited()).toBe(0);
   });
 
+  it('restarts on the same journal: Bootstrap replays the Kraken and Coinbase history, then reconciles with both venues', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seq-emu-'));
+    const config = emulatorConfig(dir);
+    const first = new NodeProcess(config, ['--duration', '6'], keyEnv);
+    expect(await first.exited(), first.stderr).toBe(0);
+    const journaled = first.of('shutdown').at(-1)?.journal_seq as number;
+    expect(journaled).toBeGreaterThan(10);
+    const second = new NodeProcess(config, ['--duration', '4'], keyEnv);
+    expect(await second.exited(), second.stderr).toBe(0);
+    expect(second.of('bootstrap_done').at(-1)?.records).toBe(journaled);
+    expect(second.of('reconciled').map((e) => e.venue).sort()).toEqual(['coinbase', 'kraken']);
+  });
+
   it('refuses to start without the venue keys, naming the variable, and sends nothing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'seq-emu-'));
     const r = sequence(['run', '--daemon', '--config', emulatorConfig(dir), '--duration', '5']);

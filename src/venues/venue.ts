@@ -18,6 +18,9 @@ export interface SymbolMeta {
   qtyPrecision: number;
 }
 
+/** The metadata of a symbol the venue has not loaded (yet): all zeros, "unknown" to algorithms and the risk gate. */
+export const UNKNOWN_META: SymbolMeta = Object.freeze({ tickSize1e9: 0, lotSize1e8: 0, minQty1e8: 0, minNotional1e9: 0, pricePrecision: 0, qtyPrecision: 0 });
+
 export interface OrderRequest {
   /** Unique per intent, derived from journaled data; travels to the venue. */
   clientOrderId: string;

@@ -5,7 +5,7 @@ import { OrderType, RejectCode, VenueId } from '../../wasm/abi.ts';
 import type { L2Book } from '../book.ts';
 import { type CoinbaseCredentials, CredentialError } from '../credentials.ts';
 import { RateLimiter } from '../rateLimiter.ts';
-import type { ConnectionState, OrderRequest, SymbolMeta, Venue, VenueHealth, VenueListener, VenueOpenOrder, VenueOrderEvent, VenueSnapshot } from '../venue.ts';
+import { UNKNOWN_META, type ConnectionState, type OrderRequest, type SymbolMeta, type Venue, type VenueHealth, type VenueListener, type VenueOpenOrder, type VenueOrderEvent, type VenueSnapshot } from '../venue.ts';
 import { CoinbaseBookFeed } from './coinbaseBookFeed.ts';
 import { CoinbaseGateway, mapCoinbaseError, type WireFill } from './coinbaseGateway.ts';
 import { buildJwt, privateKeyFromPem } from './coinbaseJwt.ts';
@@ -33,8 +33,6 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 const KEY_NAME = /^organizations\/[^/\s]+\/apiKeys\/[^/\s]+$/;
 /** Client order ids a snapshot resolves through GET orders/historical/{id} at most: a bound on its requests. */
 const MAX_ORDER_LOOKUPS = 50;
-const UNKNOWN_META: SymbolMeta = Object.freeze({ tickSize1e9: 0, lotSize1e8: 0, minQty1e8: 0, minNotional1e9: 0, pricePrecision: 0, qtyPrecision: 0 });
-
 export class CoinbaseVenue implements Venue {
   readonly kind = 'coinbase' as const;
   readonly venueId = VenueId.Coinbase;

@@ -5,16 +5,17 @@ import { OrderType, RejectCode, VenueId } from '../../wasm/abi.ts';
 import type { L2Book } from '../book.ts';
 import type { KrakenCredentials } from '../credentials.ts';
 import { RateLimiter } from '../rateLimiter.ts';
-import type {
-  ConnectionState,
-  OrderRequest,
-  SymbolMeta,
-  Venue,
-  VenueHealth,
-  VenueListener,
-  VenueOpenOrder,
-  VenueOrderEvent,
-  VenueSnapshot,
+import {
+  UNKNOWN_META,
+  type ConnectionState,
+  type OrderRequest,
+  type SymbolMeta,
+  type Venue,
+  type VenueHealth,
+  type VenueListener,
+  type VenueOpenOrder,
+  type VenueOrderEvent,
+  type VenueSnapshot,
 } from '../venue.ts';
 import { KrakenBookFeed } from './krakenBookFeed.ts';
 import { KrakenClientIdMap } from './krakenClientId.ts';
@@ -114,10 +115,9 @@ export class KrakenVenue implements Venue {
     this.limiter = new RateLimiter(config.rateLimitBurst, config.rateLimitPerSec);
   }
 
+  /** Unknown (zeros) until start() loads the markets: Bootstrap replays callbacks before the venue starts. */
   symbolMeta(symbol: string): SymbolMeta {
-    const market = this.markets.get(symbol);
-    if (market === undefined) throw new RangeError(`Kraken venue "${this.name}" has no symbol "${symbol}" (loaded at start)`);
-    return market.meta;
+    return this.markets.get(symbol)?.meta ?? UNKNOWN_META;
   }
 
   async start(listener: VenueListener): Promise<void> {

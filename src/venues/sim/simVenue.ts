@@ -2,7 +2,7 @@ import type { SimMarketConfig, SimVenueConfig } from '../../node/configTypes.ts'
 import { formatDecimalShort, mulDiv, notional1e9, PX_DECIMALS, QTY_DECIMALS } from '../../node/fixedPoint.ts';
 import { OrderType, RejectCode, VenueId } from '../../wasm/abi.ts';
 import { L2Book } from '../book.ts';
-import type { OrderRequest, SymbolMeta, Venue, VenueHealth, VenueListener, VenueOpenOrder, VenueOrderEvent, VenueSnapshot, VenueStatus } from '../venue.ts';
+import { UNKNOWN_META, type OrderRequest, type SymbolMeta, type Venue, type VenueHealth, type VenueListener, type VenueOpenOrder, type VenueOrderEvent, type VenueSnapshot, type VenueStatus } from '../venue.ts';
 import type { FairPriceBook } from './fairPrice.ts';
 import { CancelReason, MatchingEngine } from './matchingEngine.ts';
 import { Prng, seedFor } from './prng.ts';
@@ -60,8 +60,6 @@ const REMEMBERED_CLIENT_IDS = 100_000;
 const DEFAULT_MAX_PENDING_EVENTS = 65_536;
 /** Delivered events are trimmed from the queue's front once this many have piled up. */
 const QUEUE_COMPACT_AT = 1024;
-
-const UNKNOWN_META: SymbolMeta = Object.freeze({ tickSize1e9: 0, lotSize1e8: 0, minQty1e8: 0, minNotional1e9: 0, pricePrecision: 0, qtyPrecision: 0 });
 
 function wallClockNs(): number {
   return Math.round((performance.timeOrigin + performance.now()) * 1_000_000);
