@@ -186,11 +186,15 @@ export class CoinbaseGateway {
       if (failure !== null) return mapOrderFailure(failure.error, failure.message);
       return mapCoinbaseError(err);
     }
+    if (!isObject(response)) {
+      // Whether the order was made is unknown: treated as no answer, so it is resent once (idempotent) and otherwise left to reconciliation.
+      return { code: RejectCode.Network, reason: `Coinbase answered the order with an unreadable body (${describeJson(response)}); reconciliation will find the order if it was made`, noAnswer: true };
+    }
     if (response.success === true) {
-      const success = (response.success_response ?? {}) as Json;
+      const success = objectIn(response, 'success_response', 'order');
       return { kind: 'accepted', venueOrderId: String(success.order_id ?? response.order_id) };
     }
-    const failure = (response.error_response ?? {}) as Json;
+    const failure = objectIn(response, 'error_response', 'order');
     return mapOrderFailure(String(failure.error ?? 'UNKNOWN_FAILURE_REASON'), String(failure.message ?? ''));
   }
 
@@ -198,8 +202,8 @@ export class CoinbaseGateway {
   async cancelOrders(venueOrderIds: readonly string[]): Promise<CancelResult[]> {
     const results: CancelResult[] = [];
     for (let i = 0; i < venueOrderIds.length; i += CANCEL_BATCH) {
-      const response = (await this.call('v3PrivatePostBrokerageOrdersBatchCancel', { order_ids: venueOrderIds.slice(i, i + CANCEL_BATCH) })) as Json;
-      for (const r of (response.results ?? []) as Json[]) {
+      const response = await this.call('v3PrivatePostBrokerageOrdersBatchCancel', { order_ids: venueOrderIds.slice(i, i + CANCEL_BATCH) });
+      for (const r of objectsIn(response, 'results', 'batch_cancel')) {
         results.push({ venueOrderId: String(r.order_id), cancelled: r.success === true, reason: r.success === true ? '' : String(r.failure_reason ?? 'cancel failed') });
       }
     }
@@ -214,9 +218,9 @@ export class CoinbaseGateway {
       const params: Json = { order_status: ['OPEN'], limit: PAGE_LIMIT };
       if (symbols.length > 0) params.product_ids = symbols.map(toProductId);
       if (cursor !== '') params.cursor = cursor;
-      const response = (await this.call('v3PrivateGetBrokerageOrdersHistoricalBatch', params)) as Json;
-      for (const o of (response.orders ?? []) as Json[]) orders.push(wireOrderOf(o));
-      cursor = response.has_next === true ? String(response.cursor ?? '') : '';
+      const response = await this.call('v3PrivateGetBrokerageOrdersHistoricalBatch', params);
+      for (const o of objectsIn(response, 'orders', 'open orders')) orders.push(wireOrderOf(o));
+      cursor = (response as Json).has_next === true ? String((response as Json).cursor ?? '') : '';
       if (cursor === '') break;
     }
     return orders;
@@ -231,8 +235,8 @@ export class CoinbaseGateway {
   }
 
   async order(venueOrderId: string): Promise<WireOrder> {
-    const response = (await this.call('v3PrivateGetBrokerageOrdersHistoricalOrderId', { order_id: venueOrderId })) as Json;
-    return wireOrderOf((response.order ?? {}) as Json);
+    const response = await this.call('v3PrivateGetBrokerageOrdersHistoricalOrderId', { order_id: venueOrderId });
+    return wireOrderOf(objectIn(objectAt(response, 'order lookup'), 'order', 'order lookup'));
   }
 
   /** Fills, newest first as the venue lists them, filtered by orders and/or products; at most MAX_PAGES pages. */
@@ -244,9 +248,9 @@ export class CoinbaseGateway {
       if (filter.venueOrderIds !== undefined && filter.venueOrderIds.length > 0) params.order_ids = [...filter.venueOrderIds];
       if (filter.symbols !== undefined && filter.symbols.length > 0) params.product_ids = filter.symbols.map(toProductId);
       if (cursor !== '') params.cursor = cursor;
-      const response = (await this.call('v3PrivateGetBrokerageOrdersHistoricalFills', params)) as Json;
-      for (const f of (response.fills ?? []) as Json[]) fills.push(wireFillOf(f));
-      cursor = String(response.cursor ?? '');
+      const response = await this.call('v3PrivateGetBrokerageOrdersHistoricalFills', params);
+      for (const f of objectsIn(response, 'fills', 'fills')) fills.push(wireFillOf(f));
+      cursor = String((response as Json).cursor ?? '');
       if (cursor === '') break;
     }
     return fills;
@@ -256,6 +260,36 @@ export class CoinbaseGateway {
     const endpoint = (this.exchange as unknown as Record<string, Endpoint>)[method];
     return endpoint.call(this.exchange, params);
   }
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describeJson(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+}
+
+/** The answer as an object, or a CoinbaseGatewayError naming the call: a malformed answer is a clear failure, never a TypeError. */
+function objectAt(value: unknown, what: string): Json {
+  if (!isObject(value)) throw new CoinbaseGatewayError(`Coinbase answered ${what} with ${describeJson(value)}, not an object`);
+  return value;
+}
+
+/** An optional object field; absent is an empty object. */
+function objectIn(value: Json, key: string, what: string): Json {
+  const field = value[key];
+  if (field === undefined) return {};
+  if (!isObject(field)) throw new CoinbaseGatewayError(`Coinbase answered ${what} with ${key} = ${describeJson(field)}, not an object`);
+  return field;
+}
+
+/** An optional array field of objects; absent is empty. */
+function objectsIn(value: unknown, key: string, what: string): Json[] {
+  const field = objectAt(value, what)[key];
+  if (field === undefined) return [];
+  if (!Array.isArray(field) || !field.every(isObject)) throw new CoinbaseGatewayError(`Coinbase answered ${what} with ${key} that is not a list of objects`);
+  return field;
 }
 
 /** ccxt raises a create whose answer is success:false as an ExchangeError carrying the body; this reads that body back. */
