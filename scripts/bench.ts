@@ -7,6 +7,7 @@ import { benchOnBook, type BenchFigure } from './benchOnBook.ts';
 import { benchRiskGate } from './benchRiskGate.ts';
 import { benchUi } from './benchUi.ts';
 import { benchVenueCodecs } from './benchVenueCodecs.ts';
+import { benchMarketReplay } from './benchReplayMarket.ts';
 import { benchMeshAcrossProcesses, benchMeshInProcess } from './benchMesh.ts';
 
 // `npm run bench` runs every benchmark and prints one table; `-- --quick` is a short
@@ -39,6 +40,7 @@ const figures: BenchFigure[] = [
   await benchFailover(quick),
   ...(await benchUi(quick)),
   ...(await benchVenueCodecs(quick)),
+  await benchMarketReplay(quick),
 ];
 
 const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
@@ -147,6 +149,12 @@ ${table}
   index, covers it: one resolution may cover several frames). In process: each decoder's
   cost per frame over one pass, against \`JSON.parse\` of the same frames; the name splits
   out the scan and (Kraken) the checksum.
+- **sequence replay**: \`runReplay\` (what \`sequence replay\` runs) of the example maker
+  on BTC/CHF over the Kraken capture played 40 times end to end (5 in quick mode), with the
+  real engine, risk gate, WASM instance, journal (a fresh LMDB per run) and report; a
+  sample is one whole run's wall time divided by the frames it read. Every frame of the
+  capture's 10 pairs counts as an update; only BTC/CHF's reach the maker. Baseline: the
+  Kraken decoder alone (parse, apply, checksum) over the same frames.
 `;
   writeFileSync(join(root, 'BENCHMARKS.md'), doc);
 }

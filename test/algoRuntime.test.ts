@@ -1,3 +1,4 @@
+import { REPLAY_FUEL_PER_MS, replayBudget } from '../src/wasm/fuelBudget.ts';
 import { describe, expect, it } from 'vitest';
 import { AlgoInstance, type InstanceHost } from '../src/wasm/algoInstance.ts';
 import { compileBundle, loadBundle, BundleError } from '../src/wasm/loader.ts';
@@ -122,6 +123,20 @@ describe('an instance that misbehaves is aborted alone', () => {
     const { algo, aborts } = instance('(loop $l (br $l)) (i32.const 0)', 20);
     expect(algo.onBook()).toBe(false);
     expect(aborts[0]).toBe('algo_on_book ran past its 20 ms deadline (fuel exhausted)');
+  });
+
+  it('in a replay the budget is fixed fuel, the same on any machine, with no wall-clock check', () => {
+    const loop = (iterations: number) =>
+      `(local.set 0 (i32.const ${iterations})) (loop $l (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1))))) (i32.const 0)`;
+    const run = (iterations: number) => {
+      const rec = recordingHost();
+      const bundle = compileBundle(v1Bundle({ onBook: loop(iterations) }), 'replay.wasm', { memoryMaxMib: 64, callbackDeadlineMs: 1 });
+      const algo = new AlgoInstance('replay', bundle, 1, rec.host, replayBudget(1));
+      return { ok: algo.onBook(), aborts: rec.aborts };
+    };
+    expect(REPLAY_FUEL_PER_MS).toBe(3_000_000);
+    expect(run(2_900_000)).toEqual({ ok: true, aborts: [] });
+    expect(run(3_100_000)).toEqual({ ok: false, aborts: ['algo_on_book ran past its 1 ms deadline (fuel exhausted)'] });
   });
 
   it('more than 16 actions is an ABI violation and no action is taken', () => {

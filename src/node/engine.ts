@@ -1,5 +1,6 @@
 import { NodeRole, OrderStatus, OrderType, RejectCode } from '../wasm/abi.ts';
 import { AlgoInstance, type InstanceHost } from '../wasm/algoInstance.ts';
+import { liveBudget, replayBudget } from '../wasm/fuelBudget.ts';
 import type { LoadedBundle } from '../wasm/loader.ts';
 import { writeBook, writeFill, writeNbbo, writeReject, writeState, type NbboFields, type OpenOrderFields, type StateFields } from '../wasm/structs.ts';
 import type { L2Book } from '../venues/book.ts';
@@ -76,6 +77,29 @@ export interface TradingLog {
 /** The order path asks this before every send: false once the lease can no longer be trusted. */
 export type MaySend = () => boolean;
 
+/**
+ * The time the engine's windows read (order rate, reject rate, data staleness, the UTC day
+ * of the daily loss) and the runner of its periodic checks (heartbeat, health). Live it is
+ * the wall clock and timers; a replay passes its recording's clock, advanced by its
+ * driver, so these follow the recording as they would have followed the wall.
+ */
+export interface EngineTime {
+  /** True in a replay: callbacks are then bounded by fixed fuel alone, so the result does not depend on the machine. */
+  readonly deterministic: boolean;
+  nowMs(): number;
+  /** Calls `fn` every `periodMs` until the returned function is called. */
+  every(periodMs: number, fn: () => void): () => void;
+}
+
+export const wallTime: EngineTime = {
+  deterministic: false,
+  nowMs: () => Date.now(),
+  every: (periodMs, fn) => {
+    const timer = setInterval(fn, periodMs);
+    return () => clearInterval(timer);
+  },
+};
+
 const MAX_INTERNAL_PER_TURN = 10_000;
 const HEARTBEAT_MS = 1000;
 const MONITOR_MS = 250;
@@ -125,7 +149,8 @@ export class Engine {
   private readonly orderContext: OrderContext;
   private readonly cancels = new CancelTracker();
   private readonly monitor: HaltMonitor;
-  private timers: NodeJS.Timeout[] = [];
+  /** Stops the periodic checks. */
+  private timers: (() => void)[] = [];
   private draining = false;
   /** This turn's committed messages and the venue requests waiting for them to be journaled. */
   private unwritten: TradingMessage[] = [];
@@ -142,6 +167,7 @@ export class Engine {
     private readonly clockNs: () => number,
     private readonly log: TradingLog,
     private readonly maySend: MaySend = () => true,
+    private readonly time: EngineTime = wallTime,
   ) {
     this.venues = venues;
     this.subscribers = venues.map(() => new Map());
@@ -184,7 +210,7 @@ export class Engine {
       label: dc.label,
       venue: this.venues[venueIndex],
       venueIndex,
-      algo: new AlgoInstance(dc.label, bundle, dc.callbackDeadlineMs, this.host),
+      algo: new AlgoInstance(dc.label, bundle, dc.callbackDeadlineMs, this.host, this.time.deterministic ? replayBudget(dc.callbackDeadlineMs) : liveBudget(dc.callbackDeadlineMs)),
       symbolIds: new Map(dc.symbols.map((s) => [s, this.symbolIds.get(s) as number])),
       primarySymbol: dc.symbols[0],
       positions: new Map(dc.symbols.map((s) => [s, this.core.oms.position(dc.label, s)])),
@@ -389,7 +415,7 @@ export class Engine {
     this.stateFields.nodeRole = NodeRole.Leader;
     for (const d of this.deployments) d.algo.onNodeStatus(NodeRole.Leader);
     // The day's loss baseline is the PnL at start, not at the first periodic check.
-    for (const d of this.deployments) this.checkDailyLoss(d, Date.now());
+    for (const d of this.deployments) this.checkDailyLoss(d, this.time.nowMs());
     for (let i = 0; i < this.venues.length; i++) {
       const venueIndex = i;
       await this.venues[i].start({
@@ -404,8 +430,8 @@ export class Engine {
     // A limit lowered since the position was taken (a new config, a restart) is a breach now.
     for (const d of this.deployments) for (const symbol of d.config.symbols) this.checkPositionLimit(d, symbol);
     this.phase = 'trading';
-    this.timers.push(setInterval(() => this.onHeartbeat(), HEARTBEAT_MS));
-    this.timers.push(setInterval(() => this.checkHealth(), MONITOR_MS));
+    this.timers.push(this.time.every(HEARTBEAT_MS, () => this.onHeartbeat()));
+    this.timers.push(this.time.every(MONITOR_MS, () => this.checkHealth()));
   }
 
   /**
@@ -418,7 +444,7 @@ export class Engine {
     this.role = 'follower';
     this.stateFields.nodeRole = NodeRole.Follower;
     this.phase = 'stopped';
-    for (const timer of this.timers) clearInterval(timer);
+    for (const stopTimer of this.timers) stopTimer();
     this.timers = [];
     this.sink.emit({ type: 'step_down', reason });
     for (const venue of this.venues) await venue.stop();
@@ -579,7 +605,7 @@ export class Engine {
 
   private onBook(venueIndex: number, book: L2Book): void {
     if (!book.valid || this.phase !== 'trading') return;
-    this.venueStates[venueIndex].lastDataMs = Date.now();
+    this.venueStates[venueIndex].lastDataMs = this.time.nowMs();
     this.marks[venueIndex].set(book.symbol, book.mid());
     if (!this.books[venueIndex].has(book.symbol)) this.books[venueIndex].set(book.symbol, book);
     this.updateTop(venueIndex, book);
@@ -657,7 +683,7 @@ export class Engine {
   /** Periodic: stale market data halts the node; a daily loss over its limit pauses that instance. */
   private checkHealth(): void {
     if (this.phase !== 'trading') return;
-    const nowMs = Date.now();
+    const nowMs = this.time.nowMs();
     const health = this.venues.map((v, i) => ({ name: v.name, lastDataMs: this.venueStates[i].lastDataMs, openOrders: this.openOrdersOn(v.name) }));
     const stale = this.monitor.staleVenue(nowMs, health);
     if (stale !== '') this.autoHalt('stale-data', stale);
@@ -735,7 +761,7 @@ export class Engine {
         // Losing the lease can step this node down right here: then nothing more is sent.
         if (this.role !== 'leader') return;
       }
-      const nowMs = Date.now();
+      const nowMs = this.time.nowMs();
       const c = this.orderContext;
       c.limits = d.config.risk;
       c.halted = this.halted;
@@ -797,7 +823,7 @@ export class Engine {
   }
 
   private countReject(): void {
-    const over = this.monitor.onReject(Date.now());
+    const over = this.monitor.onReject(this.time.nowMs());
     if (over !== '') this.autoHalt('reject-rate', over);
   }
 
@@ -983,7 +1009,7 @@ export class Engine {
   async shutdown(reason = 'shutdown'): Promise<ShutdownReport> {
     if (this.phase !== 'trading' && this.phase !== 'starting') return { openOrders: this.oms.liveCount, timedOut: false };
     this.phase = 'shutdown';
-    for (const timer of this.timers) clearInterval(timer);
+    for (const stopTimer of this.timers) stopTimer();
     this.timers = [];
     for (const d of this.deployments) {
       if (!d.algo.running) continue;

@@ -1,6 +1,6 @@
 import { FILL, L2BOOK, ALGO_STATE, MAX_LABEL_BYTES, MAX_MESSAGE_BYTES, MAX_SENDS_PER_CALLBACK, NBBO, REJECT, SendResult } from './abi.ts';
 import { FUEL_EXPORT } from './instrument.ts';
-import { fuelForDeadline } from './fuelBudget.ts';
+import { liveBudget, type CallBudget } from './fuelBudget.ts';
 import type { LoadedBundle } from './loader.ts';
 import { ActionBatch, readActions } from './structs.ts';
 import { WasmMemory } from './wasmMemory.ts';
@@ -68,6 +68,7 @@ export class AlgoInstance {
   private readonly onBookFn: (book: number, state: number) => number;
   private readonly fuel: WebAssembly.Global;
   private readonly fuelBudget: number;
+  private readonly wallLimitMs: number;
   private readonly deadlineMs: number;
   private readonly textEncoder = new TextEncoder();
 
@@ -76,9 +77,11 @@ export class AlgoInstance {
     readonly bundle: LoadedBundle,
     deadlineMs: number,
     private readonly host: InstanceHost,
+    budget: CallBudget = liveBudget(deadlineMs),
   ) {
     this.deadlineMs = deadlineMs;
-    this.fuelBudget = fuelForDeadline(deadlineMs);
+    this.fuelBudget = budget.fuel;
+    this.wallLimitMs = budget.wallLimitMs;
     const imports = {
       env: {
         host_log_impl: (level: number, ptr: number, len: number) => this.hostLog(level, ptr, len),
@@ -276,7 +279,7 @@ export class AlgoInstance {
     this.lastCallNs = ns;
     if (ns > this.maxCallNs) this.maxCallNs = ns;
     this.mem.refresh();
-    if (elapsedMs > this.deadlineMs) {
+    if (elapsedMs > this.wallLimitMs) {
       this.abort(`${name} ran ${elapsedMs.toFixed(1)} ms, past its ${this.deadlineMs} ms deadline`);
       return false;
     }

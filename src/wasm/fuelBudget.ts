@@ -44,3 +44,26 @@ export function fuelPerMs(): number {
 export function fuelForDeadline(deadlineMs: number): number {
   return Math.min(0x7fffffff, Math.round(deadlineMs * fuelPerMs()));
 }
+
+/**
+ * Fuel per millisecond of deadline in a replay, where the budget must not depend on the
+ * machine: the same bundle and inputs must give the same orders anywhere, so a replay
+ * counts fuel against this fixed rate (about a 2020s server core's tight-loop rate) and
+ * skips the wall-clock check.
+ */
+export const REPLAY_FUEL_PER_MS = 3_000_000;
+
+/** How a callback's time is bounded: live by measured fuel and the wall clock, in a replay by fixed fuel alone. */
+export interface CallBudget {
+  fuel: number;
+  /** A call that returns later than this is aborted; Infinity in a replay. */
+  wallLimitMs: number;
+}
+
+export function liveBudget(deadlineMs: number): CallBudget {
+  return { fuel: fuelForDeadline(deadlineMs), wallLimitMs: deadlineMs };
+}
+
+export function replayBudget(deadlineMs: number): CallBudget {
+  return { fuel: Math.min(0x7fffffff, Math.round(deadlineMs * REPLAY_FUEL_PER_MS)), wallLimitMs: Infinity };
+}
