@@ -167,16 +167,39 @@ await yargs(hideBin(process.argv))
     },
   )
   .command(
+    'init <name>',
+    'Create a new algorithm project in ./<name>: an AssemblyScript algorithm using the SDK, a Sequence.toml with one sim deployment, a test and a README',
+    (y) =>
+      y.positional('name', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Lowercase letters, digits, - or _, starting with a letter, up to 32 characters: the folder, the deployment label and the bundle name',
+      }),
+    async (argv) => {
+      const { InitError, initProject, initSummary } = await import('./commands/initCommand.ts');
+      try {
+        process.stdout.write(initSummary(initProject(argv.name, process.cwd()), process.cwd()));
+      } catch (error) {
+        if (error instanceof InitError) {
+          process.stderr.write(`sequence: ${error.message}\n`);
+          process.exit(EXIT_BAD_INPUT);
+        }
+        throw error;
+      }
+    },
+  )
+  .command(
     'build [dirs..]',
-    'Compile the AssemblyScript algorithms under algos/ (or the given folders) to wasm bundles',
+    'Compile the algorithm project this runs in (made by `sequence init`), else the AssemblyScript algorithms under algos/ (or the given folders), to wasm bundles',
     (y) =>
       y
-        .positional('dirs', { type: 'string', array: true, describe: 'Folders that hold algorithm folders (default: ./algos)' })
+        .positional('dirs', { type: 'string', array: true, describe: 'Algorithm projects, or folders that hold algorithm folders (default: this project, else ./algos)' })
         .option('if-stale', { type: 'boolean', default: false, describe: 'Only rebuild bundles that are missing or older than their sources' }),
     async (argv) => {
-      const roots = argv.dirs && argv.dirs.length > 0 ? argv.dirs : ['algos'];
       // Imported here: the compiler toolchain takes seconds to load, and `run` never needs it.
       const { BuildError, buildAlgos } = await import('./build/buildAlgo.ts');
+      const { isAlgoProject } = await import('./build/algoProject.ts');
+      const roots = argv.dirs && argv.dirs.length > 0 ? argv.dirs : [isAlgoProject(process.cwd()) ? '.' : 'algos'];
       try {
         for (const root of roots) {
           const results = await buildAlgos(resolve(root), { onlyStale: argv['if-stale'] });
@@ -243,7 +266,57 @@ await yargs(hideBin(process.argv))
       }
     },
   )
-  .demandCommand(1, 'Name a command: run, tui, status, halt, resume, journal, build, deploy or emulate (see --help)')
+  .command(
+    'replay',
+    "Run the config's deployments against recorded market data (a node recording or the Kraken v1 capture) with simulated fills, then print a report",
+    (y) =>
+      y
+        .option('config', nodeOptions.config)
+        .option('data', { type: 'string', demandOption: true, describe: 'A recording (sequence run --record DIR: the directory or one <venue>.rec) or a Kraken v1 capture file' })
+        .option('out', { type: 'string', describe: 'Output directory for the journal and report.json, emptied of a previous journal (default: <data_dir>/replay)' })
+        .option('latency-ms', { type: 'number', default: 5, describe: 'Orders and cancels reach the recorded book this long after they are sent (recording time)' })
+        .option('maker-fee-bps', { type: 'number', describe: 'Maker fee in bps of notional (default: the venue base tier, Kraken 16, Coinbase 40)' })
+        .option('taker-fee-bps', { type: 'number', describe: 'Taker fee in bps of notional (default: Kraken 26, Coinbase 60)' })
+        .option('labels', { type: 'string', describe: 'Replay only these deployments (comma-separated labels)' })
+        .option('venues', { type: 'string', describe: 'Replay only the deployments on these venues (comma-separated names)' })
+        .option('json', { type: 'boolean', default: false, describe: 'Print the report as JSON instead of the table and charts' })
+        .check((argv) => {
+          if (!(Number.isFinite(argv['latency-ms']) && argv['latency-ms'] >= 0)) throw new Error('--latency-ms must be a number of milliseconds >= 0');
+          for (const key of ['maker-fee-bps', 'taker-fee-bps'] as const) {
+            const v = argv[key];
+            if (v !== undefined && !(Number.isFinite(v) && Math.abs(v) <= 10_000)) throw new Error(`--${key} must be a number of bps within ±10000`);
+          }
+          return true;
+        }),
+    async (argv) => {
+      const { replay } = await import('./commands/replayCommand.ts');
+      const { ReplaySourceError } = await import('./replay/marketSource.ts');
+      try {
+        await replay(
+          {
+            config: resolve(argv.config),
+            data: resolve(argv.data),
+            out: argv.out === undefined ? undefined : resolve(argv.out),
+            latencyMs: argv['latency-ms'],
+            makerFeeBps: argv['maker-fee-bps'],
+            takerFeeBps: argv['taker-fee-bps'],
+            labels: argv.labels,
+            venues: argv.venues,
+            json: argv.json,
+          },
+          (text) => process.stdout.write(text),
+        );
+      } catch (error) {
+        if (error instanceof ReplaySourceError) {
+          process.stderr.write(`sequence: ${error.message}\n`);
+          process.exit(EXIT_BAD_INPUT);
+        }
+        fail(error);
+      }
+      process.exit(0);
+    },
+  )
+  .demandCommand(1, 'Name a command: run, tui, status, halt, resume, journal, init, build, deploy, emulate or replay (see --help)')
   .strict()
   .help()
   .alias('h', 'help')
