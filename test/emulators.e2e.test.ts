@@ -158,6 +158,16 @@ describe('the node against the Kraken and Coinbase emulators', () => {
     expect(r.stderr).toMatch(/^sequence: KRAKEN_API_KEY is not set/);
   });
 
+  it('stops with exit 5, naming the venue, when a venue cannot be reached at start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seq-emu-'));
+    const unreachable = emulatorConfig(dir, (toml) => toml.replaceAll(new URL(krakenUrls.get('rest_url') as string).host, '127.0.0.1:9'));
+    const node = new NodeProcess(unreachable, ['--duration', '30'], keyEnv);
+    expect(await node.exited()).toBe(5);
+    expect(node.stderr).toMatch(/^sequence: venue "kraken" could not start: Kraken markets could not be loaded from http:\/\/127\.0\.0\.1:9/m);
+    expect(node.of('shutdown').at(-1)).toMatchObject({ reason: 'a venue could not start', open_orders: 0 });
+    expect(node.of('order')).toEqual([]);
+  });
+
   it('emulate refuses --replay for Coinbase', () => {
     const r = sequence(['emulate', 'coinbase', '--replay', 'x']);
     expect(r.code).toBe(2);

@@ -4,7 +4,7 @@ import { liveBudget, replayBudget } from '../wasm/fuelBudget.ts';
 import type { LoadedBundle } from '../wasm/loader.ts';
 import { writeBook, writeFill, writeNbbo, writeReject, writeState, type NbboFields, type OpenOrderFields, type StateFields } from '../wasm/structs.ts';
 import type { L2Book } from '../venues/book.ts';
-import type { ConnectionState, OrderRequest, Side, Venue, VenueOrderEvent, VenueStatus } from '../venues/venue.ts';
+import { VenueStartError, type ConnectionState, type OrderRequest, type Side, type Venue, type VenueOrderEvent, type VenueStatus } from '../venues/venue.ts';
 import { CancelTracker, type CancelOutcome } from './cancelTracker.ts';
 import type { DeploymentConfig, LiveVenueSettings, NodeConfig } from './configTypes.ts';
 import { CoreState } from './coreState.ts';
@@ -418,12 +418,16 @@ export class Engine {
     for (const d of this.deployments) this.checkDailyLoss(d, this.time.nowMs());
     for (let i = 0; i < this.venues.length; i++) {
       const venueIndex = i;
-      await this.venues[i].start({
+      const venue = this.venues[i];
+      const started = venue.start({
         onBook: (book) => this.onBook(venueIndex, book),
         onOrderEvent: (event) => this.onOrderEvent(event),
         onStatus: (status) => this.onVenueStatus(venueIndex, status),
         onConnection: (state, reason) => this.onVenueConnection(venueIndex, state, reason),
-        onNotice: (message) => this.sink.emit({ type: 'venue_notice', venue: this.venues[venueIndex].name, message }),
+        onNotice: (message) => this.sink.emit({ type: 'venue_notice', venue: venue.name, message }),
+      });
+      await started.catch((err: unknown) => {
+        throw new VenueStartError(`venue "${venue.name}" could not start: ${err instanceof Error ? err.message : String(err)}`);
       });
     }
     for (let i = 0; i < this.venues.length; i++) await this.reconcileVenue(i);

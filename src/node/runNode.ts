@@ -6,6 +6,7 @@ import type { ViewModel } from '../tui/viewModel.ts';
 import { loadBundle, type LoadedBundle } from '../wasm/loader.ts';
 import { createVenues } from '../venues/createVenues.ts';
 import { SimVenue } from '../venues/sim/simVenue.ts';
+import { VenueStartError } from '../venues/venue.ts';
 import { wallClockNs } from './clock.ts';
 import type { NodeConfig } from './configTypes.ts';
 import { Engine } from './engine.ts';
@@ -40,7 +41,7 @@ export interface RunningNode {
 }
 
 /** Exit codes of `sequence run`. */
-export const ExitCode = { Ok: 0, Failed: 1, ShutdownTimedOut: 3, SteppedDown: 4 } as const;
+export const ExitCode = { Ok: 0, Failed: 1, ShutdownTimedOut: 3, SteppedDown: 4, VenueUnavailable: 5 } as const;
 
 const SNAPSHOT_HZ = 30;
 const CONTROL_RETRY_MS = 2000;
@@ -223,7 +224,17 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
     term = leaseTerm;
     journal.beginTerm(term);
     sink.emit({ type: 'node_role', role: 'leader', term, journal_seq: applied, ...recoveredState(engine) });
-    await engine.lead(term);
+    try {
+      await engine.lead(term);
+    } catch (error) {
+      if (!(error instanceof VenueStartError)) throw error;
+      // Nothing was traded: the node stops cleanly and says which venue and why, once.
+      sink.emit({ type: 'venue_start_failed', reason: error.message });
+      process.stderr.write(`sequence: ${error.message}\n`);
+      exitCode = ExitCode.VenueUnavailable;
+      stop('a venue could not start');
+      return;
+    }
     await openControl();
   }
   async function stepDown(reason: string): Promise<void> {

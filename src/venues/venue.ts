@@ -18,6 +18,9 @@ export interface SymbolMeta {
   qtyPrecision: number;
 }
 
+/** A venue could not start (unreachable, a refused key, a symbol it does not list); the message names the venue. */
+export class VenueStartError extends Error {}
+
 /** The metadata of a symbol the venue has not loaded (yet): all zeros, "unknown" to algorithms and the risk gate. */
 export const UNKNOWN_META: SymbolMeta = Object.freeze({ tickSize1e9: 0, lotSize1e8: 0, minQty1e8: 0, minNotional1e9: 0, pricePrecision: 0, qtyPrecision: 0 });
 
