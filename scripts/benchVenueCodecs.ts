@@ -1,4 +1,6 @@
+import { fork, type ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import ccxt from 'ccxt';
 import { WebSocket, WebSocketServer } from 'ws';
 import { L2Book } from '../src/venues/book.ts';
@@ -11,16 +13,22 @@ import { KrakenPublicFeed, type PublicBookSource } from '../src/venues/kraken/em
 import { KrakenBookDecoder } from '../src/venues/kraken/krakenBookDecoder.ts';
 import { KrakenBookFeed } from '../src/venues/kraken/krakenBookFeed.ts';
 import type { SymbolMeta } from '../src/venues/venue.ts';
+import { FRAME_SERVER_ARG, sharedClockMs, type FromFrameServer, type SendMode, type ServedStream, type ToFrameServer } from './benchFrameServer.ts';
 import type { BenchFigure } from './benchOnBook.ts';
 import { summarize } from './stats.ts';
 
 // Our Kraken and Coinbase book codecs against ccxt.pro's watchOrderBook, fed the same
-// frames over a real loopback WebSocket in one process (one clock, one machine's noise).
+// frames over a real loopback WebSocket by a frame server in a child process, so the
+// client's figures carry only the client's work: its wall time per frame while the server
+// sends as fast as the socket takes them, and its process CPU time per frame
+// (process.cpuUsage). Latency is measured on paced frames, from the server's send to the
+// client's book holding the frame, on a clock both processes share (performance.timeOrigin
+// + performance.now(): the Unix epoch through each process's monotonic clock).
 //
 // The data is real: the Kraken v1 capture (10 pairs, 2021) replayed through the Kraken
 // emulator at depth 10, as a client subscribed at depth 10 receives it, and the same book
 // events rendered by the Coinbase emulator as l2_data frames. Both emulators are recorded
-// once; a minimal server then answers the subscriptions as the emulator does and sends the
+// once; the frame server then answers the subscriptions as the emulator does and sends the
 // recorded frames, so what is timed is the client, not the emulator re-diffing books.
 // Each frame's timestamp is rewritten to the stream clock (frame i at STREAM_T0_MS + i ms):
 // ccxt exposes nothing but the book's timestamp, so that is how a resolution of
@@ -30,10 +38,6 @@ import { summarize } from './stats.ts';
 const DEPTH = 10;
 /** Stream clock origin: frame i is stamped STREAM_T0_MS + i. */
 export const STREAM_T0_MS = Date.UTC(2021, 3, 17, 16, 0, 0);
-/** Burst mode yields to the event loop after this many frames so the client (same thread) reads. */
-const BURST_FRAMES = 64;
-/** Burst mode also waits while the socket holds more than this unsent. */
-const BURST_HIGH_WATER_BYTES = 1024 * 1024;
 /** Paced mode: one frame every this many microseconds (5,000 frames/s; both clients keep up). */
 const PACE_US = 200;
 /** No stage of a run may take longer than this; a stuck run fails with a clear error. */
@@ -368,133 +372,77 @@ async function recordCoinbase(pass: readonly string[], symbols: readonly string[
 }
 
 // ---------------------------------------------------------------------------------------
-// The stream server: answers subscriptions as the emulator does, then sends the frames.
+// The frame server, a child process (benchFrameServer.ts).
 
-type SendMode = { kind: 'burst' } | { kind: 'paced'; intervalMs: number };
+/** The forked frame server: streams are sent to it once, then runs one at a time. */
+class FrameServerProcess {
+  /** What the child reported going wrong, kept for the run to throw. */
+  failure: Error | null = null;
+  private readonly child: ChildProcess;
+  private readonly waiting: ((message: FromFrameServer) => void)[] = [];
 
-interface Run {
-  /** performance.now() when the first frame was sent. */
-  startMs: number;
-  /** performance.now() just before each frame's send. */
-  readonly sentAtMs: Float64Array;
-}
-
-/** One client connection's subscriptions; the stream starts once every symbol is subscribed. */
-class StreamServer {
-  /** A request the server could not answer, kept for the run to report (throwing would only reach the socket's emitter). */
-  failure: unknown = null;
-  private run: Run | null = null;
-  private connected = false;
-
-  private constructor(
-    readonly url: string,
-    private readonly server: WebSocketServer,
-  ) {}
-
-  static async start(stream: BookStream, mode: SendMode): Promise<StreamServer> {
-    let self: StreamServer | null = null;
-    const { url, server } = await listen((ws) => self!.serve(ws, stream, mode));
-    // ccxt speaks Kraken v2 only to a URL with "v2" in it (its ping, for one).
-    self = new StreamServer(stream.venue === 'Kraken' ? `${url}/v2` : url, server);
-    return self;
-  }
-
-  /** The run, once the client subscribed every symbol and the stream began. */
-  get current(): Run | null {
-    return this.run;
-  }
-
-  async close(): Promise<void> {
-    await closeServer(this.server);
-  }
-
-  private serve(ws: WebSocket, stream: BookStream, mode: SendMode): void {
-    if (this.connected) {
-      ws.close(1008, 'one client per run');
-      return;
-    }
-    this.connected = true;
-    const pending = new Set(stream.symbols);
-    if (stream.venue === 'Kraken') ws.send(`{"channel":"status","type":"update","data":[{"version":"2.0.10","system":"online","api_version":"v2","connection_id":15113583034416118705}]}`);
-    ws.on('message', (data) => {
-      let subscribed: string[];
-      try {
-        const request = JSON.parse(String(data)) as Record<string, unknown>;
-        subscribed = stream.venue === 'Kraken' ? this.onKrakenRequest(ws, request) : onCoinbaseRequest(request);
-      } catch (error) {
-        this.failure ??= error;
-        return;
-      }
-      for (const symbol of subscribed) pending.delete(symbol);
-      if (subscribed.length > 0 && pending.size === 0 && this.run === null) {
-        this.run = { startMs: performance.now(), sentAtMs: new Float64Array(stream.frames.length) };
-        for (const frame of stream.preamble) ws.send(frame);
-        this.send(ws, stream, mode, this.run);
-      }
+  private constructor() {
+    this.child = fork(join(import.meta.dirname, 'benchFrameServer.ts'), [FRAME_SERVER_ARG], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child.on('message', (message: FromFrameServer) => {
+      if (message.type === 'failure') this.failure ??= new Error(`frame server: ${message.message}`);
+      else this.waiting.shift()?.(message);
+    });
+    this.child.on('exit', (code, signal) => {
+      this.failure ??= new Error(`frame server exited (${code ?? signal})`);
     });
   }
 
-  /** Kraken v2 as the emulator answers it: a pong per ping, an ack per subscribed symbol. */
-  private onKrakenRequest(ws: WebSocket, request: Record<string, unknown>): string[] {
-    const reqId = typeof request.req_id === 'number' ? { req_id: request.req_id } : {};
-    const now = new Date().toISOString().replace('Z', '000Z');
-    if (request.method === 'ping') {
-      ws.send(JSON.stringify({ method: 'pong', ...reqId, time_in: now, time_out: now }));
-      return [];
-    }
-    const params = request.params as { channel?: string; symbol?: string[]; depth?: number } | undefined;
-    if (request.method !== 'subscribe' || params?.channel !== 'book' || params.depth !== DEPTH || !Array.isArray(params.symbol)) {
-      throw new Error(`unexpected Kraken request ${JSON.stringify(request)}`);
-    }
-    for (const symbol of params.symbol) {
-      ws.send(JSON.stringify({ method: 'subscribe', result: { channel: 'book', depth: DEPTH, snapshot: true, symbol }, success: true, time_in: now, time_out: now, ...reqId }));
-    }
-    return params.symbol;
+  static async start(): Promise<FrameServerProcess> {
+    const server = new FrameServerProcess();
+    await server.reply('ready');
+    return server;
   }
 
-  private send(ws: WebSocket, stream: BookStream, mode: SendMode, run: Run): void {
-    const frames = stream.frames;
-    const sentAt = run.sentAtMs;
-    let next = 0;
-    const burst = () => {
-      if (ws.readyState !== WebSocket.OPEN) return;
-      if (ws.bufferedAmount <= BURST_HIGH_WATER_BYTES) {
-        const end = Math.min(frames.length, next + BURST_FRAMES);
-        for (; next < end; next++) {
-          sentAt[next] = performance.now();
-          ws.send(frames[next]);
-        }
-      }
-      if (next < frames.length) setImmediate(burst);
-    };
-    const paced = (intervalMs: number) => {
-      if (ws.readyState !== WebSocket.OPEN) return;
-      const now = performance.now();
-      // Every frame now due goes out (a late turn sends them back to back, and they count from their own send).
-      while (next < frames.length && run.startMs + next * intervalMs <= now) {
-        sentAt[next] = performance.now();
-        ws.send(frames[next++]);
-      }
-      if (next < frames.length) setImmediate(paced, intervalMs);
-    };
-    if (mode.kind === 'burst') burst();
-    else paced(mode.intervalMs);
+  addStream(name: string, stream: BookStream): void {
+    const served: ServedStream = { venue: stream.venue, symbols: stream.symbols, depth: DEPTH, preamble: stream.preamble, frames: stream.frames };
+    this.send({ type: 'stream', name, stream: served });
   }
-}
 
-/** Coinbase subscribes as the emulator sees them: level2 product ids count, heartbeats are left unanswered to keep sequence_num whole. */
-function onCoinbaseRequest(request: Record<string, unknown>): string[] {
-  if (request.type !== 'subscribe' || (request.channel !== 'level2' && request.channel !== 'heartbeats')) throw new Error(`unexpected Coinbase request ${JSON.stringify(request)}`);
-  if (request.channel === 'heartbeats') return [];
-  return (request.product_ids as string[]).map((id) => id.replace('-', '/'));
+  /** Opens a listening socket that serves the named stream to one client; its URL. */
+  async run(name: string, mode: SendMode): Promise<string> {
+    this.send({ type: 'run', name, mode });
+    return (await this.reply('listening')).url;
+  }
+
+  /** Closes the run's socket; the shared-clock time of each frame's send. */
+  async finish(): Promise<{ startMs: number; sentAtMs: number[] }> {
+    this.send({ type: 'finish' });
+    return this.reply('finished');
+  }
+
+  close(): void {
+    this.child.disconnect();
+  }
+
+  private send(message: ToFrameServer): void {
+    this.child.send(message);
+  }
+
+  private reply<T extends FromFrameServer['type']>(type: T): Promise<Extract<FromFrameServer, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`venue codec bench: the frame server did not answer "${type}" within ${STAGE_TIMEOUT_MS} ms`)), STAGE_TIMEOUT_MS);
+      this.waiting.push((message) => {
+        clearTimeout(timer);
+        if (message.type === type) resolve(message as Extract<FromFrameServer, { type: T }>);
+        else reject(new Error(`frame server answered "${message.type}", expected "${type}"`));
+      });
+    });
+  }
 }
 
 // ---------------------------------------------------------------------------------------
 // The clients.
 
 interface ClientRun {
-  /** ns per frame from the first send to the last frame applied. */
+  /** Wall ns per frame from the first send to the last frame applied. */
   nsPerFrame: number;
+  /** The client process's CPU time (user + system) per frame, ns. */
+  cpuNsPerFrame: number;
   /** Per frame, µs from its send to the client's book holding it. */
   latencyUs: Float64Array;
 }
@@ -512,7 +460,7 @@ const ours: Client = async (url, stream, coverage) => {
   let failure: unknown = null;
   const onBook = () => {
     try {
-      coverage.next(performance.now());
+      coverage.next(sharedClockMs());
     } catch (error) {
       failure ??= error;
     }
@@ -550,7 +498,7 @@ const bareSocket: Client = async (url, stream, coverage) => {
   ws.on('message', (data: Buffer) => {
     if (data.length < prefix.length || data.compare(prefix, 0, prefix.length, 0, prefix.length) !== 0) return;
     try {
-      coverage.next(performance.now());
+      coverage.next(sharedClockMs());
     } catch (error) {
       failure ??= error;
     }
@@ -607,7 +555,7 @@ const ccxtPro: Client = async (url, stream, coverage) => {
       while (!closing) {
         const book = await exchange.watchOrderBook(symbol, stream.venue === 'Kraken' ? DEPTH : undefined);
         const timestamp = book.timestamp;
-        coverage.resolve(s, timestamp === undefined ? undefined : frameIndexOf(timestamp), performance.now());
+        coverage.resolve(s, timestamp === undefined ? undefined : frameIndexOf(timestamp), sharedClockMs());
       }
     } catch (error) {
       if (!closing) failure ??= error;
@@ -623,31 +571,34 @@ const ccxtPro: Client = async (url, stream, coverage) => {
   };
 };
 
-async function runClient(client: Client, stream: BookStream, mode: SendMode): Promise<ClientRun> {
-  const server = await StreamServer.start(stream, mode);
+async function runClient(client: Client, server: FrameServerProcess, name: string, stream: BookStream, mode: SendMode): Promise<ClientRun> {
+  const url = await server.run(name, mode);
   const coverage = new FrameCoverage(stream);
   let handle: ClientHandle | null = null;
+  let cpu: NodeJS.CpuUsage;
   try {
-    const h = await client(server.url, stream, coverage);
+    const cpuStart = process.cpuUsage();
+    const h = await client(url, stream, coverage);
     handle = h;
     await waitFor(`${stream.venue} frames to reach the client`, () => {
       if (h.failure() !== null) throw h.failure();
       if (server.failure !== null) throw server.failure;
       return coverage.complete;
     });
-    const run = server.current!;
-    let lastMs = 0;
-    const latencyUs = new Float64Array(stream.frames.length);
-    for (let i = 0; i < latencyUs.length; i++) {
-      const at = coverage.coveredAtMs[i];
-      lastMs = Math.max(lastMs, at);
-      latencyUs[i] = (at - run.sentAtMs[i]) * 1000;
-    }
-    return { nsPerFrame: ((lastMs - run.startMs) * 1e6) / stream.frames.length, latencyUs };
+    cpu = process.cpuUsage(cpuStart);
   } finally {
     await handle?.stop();
-    await server.close();
   }
+  const run = await server.finish();
+  let lastMs = 0;
+  const latencyUs = new Float64Array(stream.frames.length);
+  for (let i = 0; i < latencyUs.length; i++) {
+    const at = coverage.coveredAtMs[i];
+    lastMs = Math.max(lastMs, at);
+    latencyUs[i] = (at - run.sentAtMs[i]) * 1000;
+  }
+  const n = stream.frames.length;
+  return { nsPerFrame: ((lastMs - run.startMs) * 1e6) / n, cpuNsPerFrame: ((cpu.user + cpu.system) * 1e3) / n, latencyUs };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -675,46 +626,58 @@ const rate = (nsPerUpdate: number) => {
   return perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)}M/s` : `${(perSecond / 1e3).toFixed(0)}k/s`;
 };
 
-async function throughputAndLatency(data: VenueData, quick: boolean): Promise<BenchFigure[]> {
+async function throughputAndLatency(data: VenueData, server: FrameServerProcess, quick: boolean): Promise<BenchFigure[]> {
   const stream = data.stream(quick ? 3 : 8);
   const venue = stream.venue;
-  const oursNs: number[] = [];
-  const ccxtNs: number[] = [];
-  const bareNs: number[] = [];
+  const paced = data.stream(quick ? 1 : 3);
+  server.addStream(`${venue} burst`, stream);
+  server.addStream(`${venue} paced`, paced);
+  const wallNs = { ours: [] as number[], ccxt: [] as number[], bare: [] as number[] };
+  const cpuNs = { ours: [] as number[], ccxt: [] as number[], bare: [] as number[] };
   const rounds = quick ? 3 : 10;
+  const key = (client: Client) => (client === ours ? 'ours' : client === ccxtPro ? 'ccxt' : 'bare');
   // Round 0 warms every client up (JIT, ccxt's lazy setup) and is not kept; the order alternates so drift hits all.
   for (let round = 0; round <= rounds; round++) {
     const order = round % 2 === 0 ? [ours, ccxtPro, bareSocket] : [bareSocket, ccxtPro, ours];
     for (const client of order) {
-      const { nsPerFrame } = await runClient(client, stream, { kind: 'burst' });
-      if (round > 0) (client === ours ? oursNs : client === ccxtPro ? ccxtNs : bareNs).push(nsPerFrame);
+      const { nsPerFrame, cpuNsPerFrame } = await runClient(client, server, `${venue} burst`, stream, { kind: 'burst' });
+      if (round === 0) continue;
+      wallNs[key(client)].push(nsPerFrame);
+      cpuNs[key(client)].push(cpuNsPerFrame);
     }
   }
-  const paced = data.stream(quick ? 1 : 3);
   const pacedMode: SendMode = { kind: 'paced', intervalMs: PACE_US / 1000 };
   const oursUs: number[] = [];
   const ccxtUs: number[] = [];
   for (let round = 0; round < 2; round++) {
-    oursUs.push(...(await runClient(ours, paced, pacedMode)).latencyUs);
-    ccxtUs.push(...(await runClient(ccxtPro, paced, pacedMode)).latencyUs);
+    oursUs.push(...(await runClient(ours, server, `${venue} paced`, paced, pacedMode)).latencyUs);
+    ccxtUs.push(...(await runClient(ccxtPro, server, `${venue} paced`, paced, pacedMode)).latencyUs);
   }
-  const oursThroughput = summarize(oursNs);
-  const ccxtThroughput = summarize(ccxtNs);
-  const bare = summarize(bareNs);
+  const wall = { ours: summarize(wallNs.ours), ccxt: summarize(wallNs.ccxt), bare: summarize(wallNs.bare) };
+  const cpu = { ours: summarize(cpuNs.ours), ccxt: summarize(cpuNs.ccxt), bare: summarize(cpuNs.bare) };
   const what = venue === 'Kraken' ? `Kraken book feed, depth ${DEPTH}, checksum verified` : 'Coinbase level2 book feed, sequence_num checked';
+  const baselineName = `ccxt.pro ${venue.toLowerCase()} watchOrderBook`;
   return [
     {
       name:
-        `${what}, over loopback WS (${stream.frames.length} frames a round): ${rate(oursThroughput.median)} vs ccxt.pro ${rate(ccxtThroughput.median)} updates; ` +
-        `socket alone (bare ws client, no decoding) ${rate(bare.median)}`,
+        `${what}, frames from a server process over loopback WS (${stream.frames.length} frames a round), client wall time: ` +
+        `${rate(wall.ours.median)} vs ccxt.pro ${rate(wall.ccxt.median)} updates; socket alone (bare ws client, no decoding) ${rate(wall.bare.median)}`,
       unit: 'ns',
-      ours: oursThroughput,
-      baselineName: `ccxt.pro ${venue.toLowerCase()} watchOrderBook`,
-      baseline: ccxtThroughput,
+      ours: wall.ours,
+      baselineName,
+      baseline: wall.ccxt,
       goal: '>= 5x ccxt.pro updates/s (ratio <= 0.20)',
     },
     {
-      name: `${venue} book latency, server send to client book, ${1000 / PACE_US}k frames/s paced`,
+      name: `${what}: client CPU time (process.cpuUsage) per update; socket alone ${cpu.bare.median.toFixed(0)} ns`,
+      unit: 'ns',
+      ours: cpu.ours,
+      baselineName,
+      baseline: cpu.ccxt,
+      goal: '>= 5x ccxt.pro updates per CPU second (ratio <= 0.20)',
+    },
+    {
+      name: `${venue} book latency, server process send to client book (shared clock: timeOrigin + now), ${1000 / PACE_US}k frames/s paced`,
       unit: 'us',
       ours: summarize(oursUs),
       baselineName: `ccxt.pro ${venue.toLowerCase()} watchOrderBook resolving`,
@@ -727,7 +690,7 @@ async function throughputAndLatency(data: VenueData, quick: boolean): Promise<Be
 function decoderCost(pass: BookStream, quick: boolean): BenchFigure {
   const kraken = pass.venue === 'Kraken';
   const texts = pass.frames;
-  // Each feed hands its decoder what it has: ws's Buffer for Kraken, the frame's text for Coinbase.
+  // Each feed hands its decoder what ws delivers: the frame's bytes, as a Buffer.
   const buffers = texts.map((t) => Buffer.from(t, 'utf8'));
   const krakenDecoder = new KrakenBookDecoder(pass.symbols, DEPTH);
   const coinbaseDecoder = new CoinbaseBookDecoder(pass.symbols.map(toProductId));
@@ -737,7 +700,7 @@ function decoderCost(pass: BookStream, quick: boolean): BenchFigure {
         for (const frame of buffers) sink += krakenDecoder.applyFrame(frame);
       }
     : () => {
-        for (const frame of texts) sink += coinbaseDecoder.applyFrame(frame);
+        for (const frame of buffers) sink += coinbaseDecoder.applyFrame(frame);
       };
   const parse = () => {
     for (const frame of texts) sink += (JSON.parse(frame) as { events?: unknown[]; data?: unknown[] }) === null ? 1 : 0;
@@ -753,7 +716,7 @@ function decoderCost(pass: BookStream, quick: boolean): BenchFigure {
         for (const frame of buffers) sink += krakenDecoder.scanner.scan(frame) ? 1 : 0;
       }
     : () => {
-        for (const frame of texts) sink += coinbaseDecoder.scan(frame).eventCount;
+        for (const frame of buffers) sink += coinbaseDecoder.scan(frame).eventCount;
       };
   const checksums = () => {
     for (let i = 0; i < texts.length; i++) sink += krakenDecoder.book(pass.symbols[pass.frameSymbol[i]]).checksum() & 1;
@@ -791,13 +754,19 @@ function decoderCost(pass: BookStream, quick: boolean): BenchFigure {
 }
 
 /**
- * Kraken and Coinbase: throughput over a loopback socket and paced latency, ours against
- * ccxt.pro's watchOrderBook on the same frames, and our decoders' in-process cost.
+ * Kraken and Coinbase: client wall time and CPU time per update with a server process
+ * sending over a loopback socket, and paced latency, ours against ccxt.pro's
+ * watchOrderBook on the same frames; and our decoders' in-process cost.
  */
 export async function benchVenueCodecs(quick: boolean): Promise<BenchFigure[]> {
   const { kraken, coinbase } = await venueData();
   const figures: BenchFigure[] = [];
-  for (const data of [kraken, coinbase]) figures.push(...(await throughputAndLatency(data, quick)));
+  const server = await FrameServerProcess.start();
+  try {
+    for (const data of [kraken, coinbase]) figures.push(...(await throughputAndLatency(data, server, quick)));
+  } finally {
+    server.close();
+  }
   figures.push(decoderCost(kraken.pass, quick), decoderCost(coinbase.pass, quick));
   return figures;
 }

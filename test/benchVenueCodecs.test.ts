@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
+import { wireFrames } from '../scripts/benchFrameServer.ts';
 import { coinbaseStream, FrameCoverage, frameIndexOf, krakenPass, krakenStream, STREAM_T0_MS, streamTimestamp } from '../scripts/benchVenueCodecs.ts';
 
 const SYMBOLS = ['BTC/USD', 'ETH/USD'];
@@ -141,5 +145,36 @@ describe('frame coverage', () => {
     expect(() => coverage.resolve(0, 1, 10)).toThrow(/BTC\/USD: resolved at frame 1, which is not one of its frames/);
     coverage.resolve(1, 8, 10);
     expect(() => coverage.resolve(1, undefined, 20)).toThrow(/ETH\/USD: a fresh snapshot resolved, but no snapshot is left to cover/);
+  });
+});
+
+describe('frame server wire framing', () => {
+  it('frames texts of 7-bit, 16-bit and 64-bit lengths as unmasked text frames that a ws receiver reads back in order', async () => {
+    const texts = ['{"a":1}', 'x'.repeat(200), 'é'.repeat(40_000), ''];
+    const wire = wireFrames(texts);
+    expect(wire.offsets[texts.length]).toBe(wire.bytes.length);
+    expect([...wire.bytes.subarray(wire.offsets[1], wire.offsets[1] + 4)]).toEqual([0x81, 126, 0, 200]);
+    expect([...wire.bytes.subarray(wire.offsets[2], wire.offsets[2] + 2)]).toEqual([0x81, 127]);
+    // Written straight to an upgraded socket, as the frame server's burst mode does, and read by a ws client.
+    const server = createServer();
+    const wss = new WebSocketServer({ noServer: true });
+    server.on('upgrade', (request, socket, head) => wss.handleUpgrade(request, socket, head, () => socket.write(wire.bytes)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const received: string[] = [];
+    const ws = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        ws.on('message', (data) => {
+          received.push(String(data));
+          if (received.length === texts.length) resolve();
+        });
+        ws.on('error', reject);
+      });
+    } finally {
+      ws.terminate();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    expect(received).toEqual(texts);
   });
 });

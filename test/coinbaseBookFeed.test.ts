@@ -232,6 +232,23 @@ describe('CoinbaseBookFeed against the emulator', () => {
     expect(c.log.some((l) => l.kind === 'notice' && l.message.includes('side must be "bid" or "offer", got "ask"'))).toBe(true);
   });
 
+  it('a frame with invalid UTF-8 bytes is counted as bad and the books are rebuilt from fresh snapshots', async () => {
+    let connections = 0;
+    const url = await listen((ws) => {
+      connections++;
+      ws.send(`{"channel":"l2_data","client_id":"","timestamp":"2023-02-09T20:32:50.714964855Z","sequence_num":0,"events":[{"type":"snapshot","product_id":"BTC-USD","updates":[{"side":"bid","event_time":"x","price_level":"100","new_quantity":"1"}]}]}`);
+      if (connections > 1) return;
+      // A text frame whose new_quantity holds the byte 0xFF: not UTF-8, not a decimal.
+      const head = '{"channel":"l2_data","client_id":"","timestamp":"2023-02-09T20:32:50.714964855Z","sequence_num":1,"events":[{"type":"update","product_id":"BTC-USD","updates":[{"side":"bid","event_time":"x","price_level":"100","new_quantity":"';
+      ws.send(Buffer.concat([Buffer.from(head), Buffer.from([0xff]), Buffer.from('"}]}]}')]), { binary: false });
+    });
+    const c = client(url);
+    c.feed.start();
+    await waitFor(() => c.feed.health().reconnects === 1 && c.feed.book(SYMBOL).valid, 'a rebuilt book');
+    expect(c.feed.health()).toMatchObject({ badFrames: 1, resyncs: 1, sequenceGaps: 0 });
+    expect(c.log.some((l) => l.kind === 'notice' && l.message.includes('new_quantity must be a plain non-negative decimal string'))).toBe(true);
+  });
+
   it('refuses bad options with clear errors', () => {
     const handlers = { onBook: () => {}, onConnection: () => {}, onNotice: () => {} };
     expect(() => new CoinbaseBookFeed({ url: 'ws://127.0.0.1:1', symbols: [], handlers })).toThrow('a Coinbase book feed needs at least one symbol');

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { crc32 } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { L2Book } from '../src/venues/book.ts';
@@ -141,6 +142,35 @@ describe('Kraken book feed against the emulator public feed', () => {
     expect(invalidAtMismatch).toBe(1);
     expect(timeline.slice(mismatchAt + 1).every((t) => t === 'book resyncs=1')).toBe(true);
     expect(feed.health()).toMatchObject({ checksumFailures: 1, resyncs: 1, invalidBooks: 0, reconnects: 0 });
+  });
+
+  it('a frame with invalid UTF-8 bytes is counted as bad and the book rebuilt from a fresh snapshot, on the same connection', async () => {
+    // Asks first, then bids, each level's price digits then qty digits (VENUES.md section 2).
+    const snapshot = `{"channel":"book","type":"snapshot","data":[{"symbol":"BTC/USD","bids":[{"price":100.0,"qty":1.0}],"asks":[{"price":101.0,"qty":1.0}],"checksum":${crc32('1010' + '10' + '1000' + '10')}}]}`;
+    const subscribes: number[] = [];
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    server.on('connection', (ws) => {
+      ws.on('message', (data) => {
+        const request = JSON.parse(String(data)) as { method: string; req_id: number };
+        if (request.method !== 'subscribe') return;
+        subscribes.push(request.req_id);
+        ws.send(JSON.stringify({ method: 'subscribe', success: true, req_id: request.req_id, result: { channel: 'book', symbol: 'BTC/USD', depth: 10 } }));
+        ws.send(snapshot);
+        if (subscribes.length > 1) return;
+        // A text frame whose price is the byte 0xFF: not UTF-8, not a number.
+        const bad = Buffer.concat([Buffer.from('{"channel":"book","type":"update","data":[{"symbol":"BTC/USD","bids":[{"price":'), Buffer.from([0xff]), Buffer.from(',"qty":1.0}],"asks":[],"checksum":1}]}')]);
+        ws.send(bad, { binary: false });
+      });
+    });
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { feed, rec } = startFeed({ url, symbols: ['BTC/USD'], depth: 10 });
+    await waitFor('the rebuild after the bad frame', () => feed.health().resyncs === 1);
+    expect(feed.health()).toMatchObject({ badFrames: 1, resyncs: 1, reconnects: 0, invalidBooks: 0, checksumFailures: 0 });
+    expect(subscribes).toHaveLength(2);
+    expect(rec.notices.some((n) => n.includes('bad Kraken book frame') && n.includes('price is not a number'))).toBe(true);
+    expect(rec.books.at(-1)).toMatchObject({ bidPx: [100e9], askPx: [101e9], valid: true });
   });
 
   it('a dropped connection reconnects, resubscribes and rebuilds the book from a fresh snapshot', async () => {

@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { BookFrameScanner } from '../src/venues/kraken/bookFrameScanner.ts';
-import { bookChecksum, checksumText, crc32Ascii } from '../src/venues/kraken/checksum.ts';
+import { bookChecksum, checksumText, crc32Append, crc32Ascii, crc32Byte, TEXT_NOT_HELD } from '../src/venues/kraken/checksum.ts';
 import { KrakenBook } from '../src/venues/kraken/krakenBook.ts';
 
 // The v1 documentation's worked example (VENUES.md section 2).
@@ -66,5 +66,37 @@ describe('Kraken book checksum', () => {
     const book = bookOf([['1.0', '1.0']], [['99999997.00000000', '0.10000000']], 10);
     expect(book.asks.pxZeros[0]).toBeGreaterThan(0);
     expect(book.checksum()).toBe(crc32('9999999700000000' + '10000000' + '10' + '10'));
+  });
+
+  it('folds a text by its own CRC and length: appending it equals running the CRC over both texts', () => {
+    const crcFromZero = (text: string) => [...text].reduce((crc, c) => crc32Byte(crc, c.charCodeAt(0)), 0);
+    const crcOf = (text: string) => [...text].reduce((crc, c) => crc32Byte(crc, c.charCodeAt(0)), -1);
+    for (const [head, tail] of [['', ''], ['5005', '500'], ['', '9999999700000000'], ['452850', ''], ['1', '9'.repeat(64)]]) {
+      expect((crc32Append(crcOf(head), crcFromZero(tail), tail.length) ^ -1) >>> 0).toBe(crc32(head + tail));
+    }
+  });
+
+  it('refuses to fold a text longer than 64 bytes or of a negative length', () => {
+    expect(() => crc32Append(-1, 0, 65)).toThrow(/a folded text is 0 to 64 bytes long, got 65/);
+    expect(() => crc32Append(-1, 0, -1)).toThrow(/got -1/);
+  });
+
+  it('checksums a level from its digit values when its text is too long to fold or has an exponent', () => {
+    const longQty = '1.' + '0'.repeat(40);
+    const book = bookOf([['45283.5', longQty]], [['45285.0', '5.1e-05']], 10);
+    expect(book.bids.textLength[0]).toBe(TEXT_NOT_HELD);
+    expect(book.asks.textLength[0]).toBe(TEXT_NOT_HELD);
+    expect(book.checksum()).toBe(crc32('452850' + '51' + '452835' + '1' + '0'.repeat(40)));
+  });
+
+  it('a book built from numbers, with no text CRCs, gives the same checksum as one read from a frame', () => {
+    const book = bookOf(EXAMPLE_BIDS.map((p) => [p, EXAMPLE_QTY]), EXAMPLE_ASKS.map((p) => [p, EXAMPLE_QTY]));
+    const copy = new KrakenBook('X/Y', 10);
+    for (const side of ['asks', 'bids'] as const) {
+      const numbersOnly = { ...book[side], textCrc: undefined, textLength: undefined };
+      for (let i = 0; i < book[side].count; i++) copy[side].setFrom(numbersOnly, i);
+    }
+    expect(copy.asks.textLength[0]).toBe(TEXT_NOT_HELD);
+    expect(copy.checksum()).toBe(974947235);
   });
 });

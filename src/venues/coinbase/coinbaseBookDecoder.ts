@@ -1,7 +1,7 @@
 import { CoinbaseBook, type CoinbaseBookOptions } from './coinbaseBook.ts';
 import { L2_CHANNEL, L2FrameScanner, type L2FrameScannerOptions } from './l2FrameScanner.ts';
 
-// Frame text in, full-depth books out, with no socket: the feed client's pure core, and
+// Frames in (the bytes ws delivers, or text), full-depth books out, with no socket: the feed client's pure core, and
 // what the benchmark drives. A frame is scanned (and validated) completely before any book
 // changes, so a bad frame throws and leaves every book as it was.
 
@@ -10,14 +10,18 @@ export interface CoinbaseBookDecoderOptions extends CoinbaseBookOptions, L2Frame
 export class CoinbaseBookDecoder {
   readonly scanner: L2FrameScanner;
   private readonly books = new Map<string, CoinbaseBook>();
+  /** The books in the order of the scanner's product ids, so an event finds its book by index. */
+  private readonly byIndex: CoinbaseBook[] = [];
 
   /** `productIds`: the Coinbase products ('BTC-USD') to keep books for; others are ignored. */
   constructor(
     readonly productIds: readonly string[],
     options: CoinbaseBookDecoderOptions = {},
   ) {
-    this.scanner = new L2FrameScanner(options);
     for (const id of productIds) this.books.set(id, new CoinbaseBook(options));
+    const known = [...this.books.keys()];
+    this.scanner = new L2FrameScanner({ ...options, productIds: known });
+    for (const id of known) this.byIndex.push(this.books.get(id)!);
   }
 
   book(productId: string): CoinbaseBook {
@@ -27,8 +31,8 @@ export class CoinbaseBookDecoder {
   }
 
   /** Scans one frame without touching the books; throws L2FrameError for a bad frame. */
-  scan(text: string): L2FrameScanner {
-    this.scanner.scan(text);
+  scan(frame: Buffer | string): L2FrameScanner {
+    this.scanner.scan(frame);
     return this.scanner;
   }
 
@@ -43,7 +47,9 @@ export class CoinbaseBookDecoder {
     if (s.channel !== L2_CHANNEL) return 0;
     let applied = 0;
     for (let e = 0; e < s.eventCount; e++) {
-      const book = this.books.get(s.eventProductId[e]);
+      const index = s.eventProductIndex[e];
+      // An id the scanner could not match by its bytes (not ASCII) is looked up by name.
+      const book = index >= 0 ? this.byIndex[index] : this.books.get(s.eventProductId[e]);
       if (book === undefined) continue;
       const start = s.eventLevelStart[e];
       const end = s.eventLevelEnd[e];
@@ -59,8 +65,8 @@ export class CoinbaseBookDecoder {
   }
 
   /** Scans and applies one frame; returns the number of levels applied. */
-  applyFrame(text: string): number {
-    this.scanner.scan(text);
+  applyFrame(frame: Buffer | string): number {
+    this.scanner.scan(frame);
     return this.applyScanned();
   }
 

@@ -79,10 +79,11 @@ const DEFAULT_RECONNECT_MAX_MS = 30_000;
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 
-function rawText(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
+/** The frame's bytes as one Buffer (ws hands over a Buffer unless binaryType was changed). */
+function rawBytes(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
 }
 
 function positiveMs(value: number, name: string): number {
@@ -184,7 +185,9 @@ export class CoinbaseBookFeed {
   private connect(reason: string): void {
     this.reconnectTimer = null;
     this.setState('connecting', reason);
-    const ws = new WebSocket(this.url, { maxPayload: this.maxPayloadBytes, handshakeTimeout: this.handshakeTimeoutMs, perMessageDeflate: false });
+    // The scanner reads bytes and refuses any frame that is not a valid one, so invalid UTF-8
+    // is just a bad frame: ws need not validate every text frame first (nor decode it).
+    const ws = new WebSocket(this.url, { maxPayload: this.maxPayloadBytes, handshakeTimeout: this.handshakeTimeoutMs, perMessageDeflate: false, skipUTF8Validation: true });
     this.ws = ws;
     this.closeReason = '';
     let socketError = '';
@@ -231,17 +234,17 @@ export class CoinbaseBookFeed {
     if (ws !== this.ws || this.stopped) return;
     this.lastFrameMs = performance.now();
     const recvNs = this.clock();
-    const text = rawText(data);
+    const frame = rawBytes(data);
     let scanner: L2FrameScanner;
     try {
-      scanner = this.decoder.scan(text);
+      scanner = this.decoder.scan(frame);
     } catch (error) {
       this.counters.badFrames++;
       this.breakConnection(`unreadable frame: ${(error as Error).message}`, true);
       return;
     }
     if (scanner.channel === '' && scanner.type === 'error') {
-      this.handlers.onNotice(`coinbase error: ${errorMessage(text)}`);
+      this.handlers.onNotice(`coinbase error: ${errorMessage(frame.toString('utf8'))}`);
       return;
     }
     const seq = scanner.sequenceNum;

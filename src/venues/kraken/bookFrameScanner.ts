@@ -1,4 +1,5 @@
 import { POW10 } from '../../node/fixedPoint.ts';
+import { crc32Append, crc32Byte, TEXT_BYTES, TEXT_NOT_HELD } from './checksum.ts';
 
 // Reads Kraken WS v2 `book` frames straight from their bytes. JSON.parse cannot be used on
 // them: it turns 0.10000000 into 0.1 and loses the digits the checksum is computed over.
@@ -7,7 +8,8 @@ import { POW10 } from '../../node/fixedPoint.ts';
 // bids and asks; per level entry the price (px_1e9), qty (qty_1e8), their digit text (the
 // decimal with the dot removed and leading zeros stripped: what the checksum runs over),
 // held as an integer plus a count of trailing zeros, and their decimal places (to print the
-// text back exactly).
+// text back exactly), and the CRC of the level's digit text, run over the frame's bytes as
+// they are read (the checksum folds it in per level; see checksum.ts).
 // Nothing is written to a book here, so a frame that fails half way corrupts nothing.
 //
 // It reads bytes (the Buffer `ws` hands over) rather than a string. Measured on Node 20.20
@@ -37,6 +39,12 @@ export interface BookFrameScannerOptions {
   maxMessages?: number;
   /** Bytes one frame may have; default 8 MiB (a depth-1000 snapshot is about 60 KB). */
   maxFrameBytes?: number;
+  /**
+   * Symbols the frames are expected to name (the subscribed ones): a message naming one
+   * gets this very string and its index here in symbolIndex, with no string built per
+   * message. Others are read into a new string, with symbolIndex -1.
+   */
+  symbols?: readonly string[];
 }
 
 const QUOTE = 34;
@@ -79,6 +87,8 @@ export class BookFrameScanner {
 
   // Per message; index < messageCount.
   symbols: string[] = [];
+  /** Index of the message's symbol in the options' symbols; -1 for any other symbol. */
+  symbolIndex = new Int32Array(INITIAL_MESSAGES);
   checksums = new Float64Array(INITIAL_MESSAGES);
   bidStart = new Int32Array(INITIAL_MESSAGES);
   bidEnd = new Int32Array(INITIAL_MESSAGES);
@@ -94,6 +104,9 @@ export class BookFrameScanner {
   qtyZeros = new Uint8Array(INITIAL_ENTRIES);
   pxDecimals = new Uint8Array(INITIAL_ENTRIES);
   qtyDecimals = new Uint8Array(INITIAL_ENTRIES);
+  /** CRC-32 from a zero register of the entry's price digits then qty digits, and their length (TEXT_NOT_HELD: not held). */
+  textCrc = new Int32Array(INITIAL_ENTRIES);
+  textLength = new Uint8Array(INITIAL_ENTRIES);
 
   private text: Buffer = EMPTY;
   private end = 0;
@@ -106,11 +119,18 @@ export class BookFrameScanner {
   private numDigits = 0;
   private numZeros = 0;
   private numDecimals = 0;
+  private numTextCrc = 0;
+  private numTextLength = 0;
+  private readonly known: readonly string[];
+  private readonly knownAscii: readonly boolean[];
 
   constructor(options: BookFrameScannerOptions = {}) {
     this.maxEntries = options.maxEntries ?? 200_000;
     this.maxMessages = options.maxMessages ?? 1_000;
     this.maxFrameBytes = options.maxFrameBytes ?? 8 * 1024 * 1024;
+    this.known = options.symbols ?? [];
+    // Only ASCII names can be matched byte for character; others are read as text each time.
+    this.knownAscii = this.known.map((symbol) => /^[\x20-\x7e]+$/.test(symbol));
     if (!(Number.isInteger(this.maxFrameBytes) && this.maxFrameBytes > 0)) throw new RangeError(`maxFrameBytes must be a positive integer, got ${this.maxFrameBytes}`);
     if (!(Number.isInteger(this.maxEntries) && this.maxEntries > 0)) throw new RangeError(`maxEntries must be a positive integer, got ${this.maxEntries}`);
     if (!(Number.isInteger(this.maxMessages) && this.maxMessages > 0)) throw new RangeError(`maxMessages must be a positive integer, got ${this.maxMessages}`);
@@ -237,6 +257,7 @@ export class BookFrameScanner {
     this.ensureMessages(index + 1);
     this.expect(LBRACE, 'a "data" entry must be an object');
     let symbol: string | null = null;
+    let symbolIndex = -1;
     let checksum = -1;
     this.bidStart[index] = this.bidEnd[index] = this.entryCount;
     this.askStart[index] = this.askEnd[index] = this.entryCount;
@@ -249,7 +270,8 @@ export class BookFrameScanner {
         this.skipWs();
         if (this.keyIs('symbol')) {
           this.readString('the symbol');
-          symbol = this.text.toString('utf8', this.strStart, this.strEnd);
+          symbolIndex = this.knownIndex();
+          symbol = symbolIndex >= 0 ? this.known[symbolIndex] : this.text.toString('utf8', this.strStart, this.strEnd);
         } else if (this.keyIs('bids')) {
           this.bidStart[index] = this.entryCount;
           this.readLevels();
@@ -278,6 +300,7 @@ export class BookFrameScanner {
     if (symbol === null) throw this.fail('a "data" entry has no "symbol"', messageAt);
     if (checksum < 0) throw this.fail(`the entry for ${symbol} has no "checksum"`, messageAt);
     this.symbols[index] = symbol;
+    this.symbolIndex[index] = symbolIndex;
     this.checksums[index] = checksum;
     this.messageCount = index + 1;
   }
@@ -310,6 +333,10 @@ export class BookFrameScanner {
     this.expect(LBRACE, 'a level must be an object');
     let havePrice = false;
     let haveQty = false;
+    let pxCrc = 0;
+    let pxLength = 0;
+    let qtyCrc = 0;
+    let qtyLength = 0;
     this.skipWs();
     if (this.peek() !== RBRACE) {
       for (;;) {
@@ -319,6 +346,8 @@ export class BookFrameScanner {
         this.skipWs();
         if (this.keyIs('price')) {
           this.readNumber(PX_DECIMALS, 'price');
+          pxCrc = this.numTextCrc;
+          pxLength = this.numTextLength;
           this.px1e9[entry] = this.numScaled;
           this.pxDigits[entry] = this.numDigits;
           this.pxZeros[entry] = this.numZeros;
@@ -326,6 +355,8 @@ export class BookFrameScanner {
           havePrice = true;
         } else if (this.keyIs('qty')) {
           this.readNumber(QTY_DECIMALS, 'qty');
+          qtyCrc = this.numTextCrc;
+          qtyLength = this.numTextLength;
           this.qty1e8[entry] = this.numScaled;
           this.qtyDigits[entry] = this.numDigits;
           this.qtyZeros[entry] = this.numZeros;
@@ -349,6 +380,13 @@ export class BookFrameScanner {
     if (!havePrice) throw this.fail('a level has no "price"', levelAt);
     if (!haveQty) throw this.fail('a level has no "qty"', levelAt);
     if (this.px1e9[entry] <= 0) throw this.fail('a level has a price of zero', levelAt);
+    if (pxLength === TEXT_NOT_HELD || qtyLength === TEXT_NOT_HELD) {
+      this.textLength[entry] = TEXT_NOT_HELD;
+    } else {
+      // The qty text follows the price text: shift the price's CRC over the qty's length.
+      this.textCrc[entry] = crc32Append(pxCrc, qtyCrc, qtyLength);
+      this.textLength[entry] = pxLength + qtyLength;
+    }
     this.entryCount = entry + 1;
   }
 
@@ -364,28 +402,40 @@ export class BookFrameScanner {
    * 2^53 (an XBT/CHF ask at 9999999997.00000), get the nearest double as numScaled, which
    * still orders and matches levels correctly (equal text, equal value) while the
    * checksum uses the exact digits. Nothing tradable is quoted that high.
+   *
+   * The CRC of the digit text from a zero register goes to numTextCrc and its length to
+   * numTextLength: TEXT_NOT_HELD when it exceeds TEXT_BYTES or the number has an exponent
+   * (the checksum then renders numDigits and numZeros instead).
    */
   private readNumber(scaleDecimals: number, what: string): void {
     const text = this.text;
     const start = this.pos;
     let i = start;
     if (text[i] === MINUS) throw this.fail(`negative ${what}`, start);
-    // The digits so far are sig followed by `zeros` zeros.
+    // The digits so far are sig followed by `zeros` zeros; textLength of them are past the leading zeros.
     let sig = 0;
     let zeros = 0;
     let digitCount = 0;
     let fraction = -1;
+    let textLength = 0;
+    let textCrc = 0;
     for (; i < this.end; i++) {
       const c = text[i];
       if (c === ZERO) {
         zeros++;
         digitCount++;
         if (fraction >= 0) fraction++;
+        if (sig !== 0) {
+          textCrc = crc32Byte(textCrc, c);
+          textLength++;
+        }
       } else if (c > ZERO && c <= NINE) {
         sig = zeros === 0 ? sig * 10 + (c - ZERO) : sig * POW10[Math.min(zeros + 1, 18)] + (c - ZERO);
         zeros = 0;
         digitCount++;
         if (fraction >= 0) fraction++;
+        textCrc = crc32Byte(textCrc, c);
+        textLength++;
       } else if (c === DOT && fraction < 0) {
         fraction = 0;
       } else {
@@ -393,9 +443,12 @@ export class BookFrameScanner {
       }
     }
     if (digitCount === 0 || fraction === 0) throw this.fail(`${what} is not a number`, start);
+    this.numTextCrc = textCrc;
+    this.numTextLength = textLength > TEXT_BYTES ? TEXT_NOT_HELD : textLength;
     let exponent = 0;
     const e = text[i];
     if (e === LOWER_E || e === UPPER_E) {
+      this.numTextLength = TEXT_NOT_HELD;
       i++;
       let sign = 1;
       const s = text[i];
@@ -467,6 +520,13 @@ export class BookFrameScanner {
     this.strStart = start;
     this.strEnd = i;
     this.pos = i + 1;
+  }
+
+  /** Index in `known` of the last string read, or -1. */
+  private knownIndex(): number {
+    const known = this.known;
+    for (let k = 0; k < known.length; k++) if (this.knownAscii[k] && this.keyIs(known[k])) return k;
+    return -1;
   }
 
   private keyIs(literal: string): boolean {
@@ -561,12 +621,15 @@ export class BookFrameScanner {
     this.qtyZeros = growU8(this.qtyZeros, size);
     this.pxDecimals = growU8(this.pxDecimals, size);
     this.qtyDecimals = growU8(this.qtyDecimals, size);
+    this.textCrc = growI32(this.textCrc, size);
+    this.textLength = growU8(this.textLength, size);
   }
 
   private ensureMessages(needed: number): void {
     if (needed <= this.checksums.length) return;
     const size = Math.min(this.maxMessages, Math.max(needed, this.checksums.length * 2));
     this.checksums = growF64(this.checksums, size);
+    this.symbolIndex = growI32(this.symbolIndex, size);
     this.bidStart = growI32(this.bidStart, size);
     this.bidEnd = growI32(this.bidEnd, size);
     this.askStart = growI32(this.askStart, size);

@@ -32,6 +32,8 @@ export class KrakenBookDecoder {
   /** Book messages for symbols this decoder does not hold, ignored. */
   unknownSymbolMessages = 0;
   private readonly books = new Map<string, SymbolBook>();
+  /** The books in the order of the scanner's symbols, so a message finds its book by index. */
+  private readonly byIndex: SymbolBook[] = [];
 
   constructor(
     symbols: readonly string[],
@@ -39,12 +41,14 @@ export class KrakenBookDecoder {
     private readonly listener: BookDecoderListener = {},
     scannerOptions: BookFrameScannerOptions = {},
   ) {
-    this.scanner = new BookFrameScanner(scannerOptions);
     for (const symbol of symbols) {
       const top = new L2Book(symbol);
       top.valid = false;
       this.books.set(symbol, { book: new KrakenBook(symbol, depth), top, valid: false });
     }
+    const known = [...this.books.keys()];
+    this.scanner = new BookFrameScanner({ ...scannerOptions, symbols: known });
+    for (const symbol of known) this.byIndex.push(this.books.get(symbol)!);
   }
 
   get symbols(): string[] {
@@ -62,7 +66,9 @@ export class KrakenBookDecoder {
     const snapshot = s.type === 'snapshot';
     let applied = 0;
     for (let m = 0; m < s.messageCount; m++) {
-      const entry = this.books.get(s.symbols[m]);
+      const index = s.symbolIndex[m];
+      // A symbol the scanner could not match by its bytes (not ASCII) is looked up by name.
+      const entry = index >= 0 ? this.byIndex[index] : this.books.get(s.symbols[m]);
       if (entry === undefined) {
         this.unknownSymbolMessages++;
         continue;
