@@ -12,12 +12,13 @@ import { MeshError } from './node/remoteMesh.ts';
 import { runNode, type RunningNode } from './node/runNode.ts';
 import { BundleError } from './wasm/loader.ts';
 import { CredentialError } from './venues/credentials.ts';
+import { RecordingError } from './node/marketRecording.ts';
 
 /** Exit code for a refused input (config, bundle, arguments, no node to talk to): nothing was done. */
 const EXIT_BAD_INPUT = 2;
 
 function fail(error: unknown): never {
-  const known = [ConfigError, BundleError, CredentialError, ControlError, JournalError, MeshError, HostedPartError];
+  const known = [ConfigError, BundleError, CredentialError, RecordingError, ControlError, JournalError, MeshError, HostedPartError];
   if (known.some((k) => error instanceof k)) {
     process.stderr.write(`sequence: ${(error as Error).message}\n`);
     process.exit(EXIT_BAD_INPUT);
@@ -50,8 +51,11 @@ await yargs(hideBin(process.argv))
         .option('labels', { type: 'string', describe: 'Host only these deployments (comma-separated labels); the rest run on other nodes of the mesh' })
         .option('venues', { type: 'string', describe: 'Host only the deployments on these venues (comma-separated names)' })
         .option('data-dir', { type: 'string', describe: "This node's data directory (default: the config's data_dir); each node of a mesh has its own" })
+        .option('record', { type: 'string', describe: "Record each live venue's market data, as received, to DIR/<venue>.rec (for sequence replay)" })
+        .option('record-max-mb', { type: 'number', default: 512, describe: "Stop recording a venue when its file reaches this size" })
         .check((argv) => {
           if (argv.duration !== undefined && !(argv.duration > 0)) throw new Error('--duration must be a positive number of seconds');
+          if (!(argv['record-max-mb'] > 0)) throw new Error('--record-max-mb must be a positive number of MB');
           return true;
         }),
     async (argv) => {
@@ -65,7 +69,8 @@ await yargs(hideBin(process.argv))
           const { startUiThread } = await import('./tui/uiThread.ts');
           mountUi = (node) => startUiThread(node, { halt: node.halt, resume: node.resume, quit: () => node.shutdown('quit from the terminal UI') }, { mode: 'local' }).unmount;
         }
-        code = await runNode(config, { output: headless ? { format: 'json', out: process.stdout } : null, durationS: argv.duration, mountUi });
+        const record = argv.record === undefined ? undefined : { dir: resolve(argv.record), maxBytes: Math.floor(argv['record-max-mb'] * 1024 * 1024) };
+        code = await runNode(config, { output: headless ? { format: 'json', out: process.stdout } : null, durationS: argv.duration, mountUi, record });
       } catch (error) {
         fail(error);
       }

@@ -151,6 +151,35 @@ describe('the node against the Kraken and Coinbase emulators', () => {
     expect(second.of('reconciled').map((e) => e.venue).sort()).toEqual(['coinbase', 'kraken']);
   });
 
+  it('records both venues\' market data as received, and replays the recording through the same deployments', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seq-emu-'));
+    const config = emulatorConfig(dir);
+    const recordDir = join(dir, 'recordings');
+    const node = new NodeProcess(config, ['--duration', '6', '--record', recordDir], keyEnv);
+    expect(await node.exited(), node.stderr).toBe(0);
+    expect(node.of('recording_started').map((e) => e.venue).sort()).toEqual(['coinbase', 'kraken']);
+    const replay = sequence(['replay', '--config', config, '--data', recordDir, '--out', join(dir, 'replay'), '--json'], { timeoutMs: 120_000 });
+    expect(replay.code, replay.stderr).toBe(0);
+    const report = JSON.parse(replay.stdout);
+    expect(report.instances.map((i: Record<string, any>) => i.label).sort()).toEqual(['hedger', 'maker']);
+    const maker = report.instances.find((i: Record<string, any>) => i.label === 'maker');
+    expect(maker.orders).toBeGreaterThan(0);
+    const again = sequence(['run', '--daemon', '--config', config, '--duration', '3', '--record', recordDir]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`${join(recordDir, 'kraken.rec')} exists: a recording is never overwritten`);
+  });
+
+  it('stops recording a venue at its size bound, says so once, and keeps trading', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seq-emu-'));
+    const node = new NodeProcess(emulatorConfig(dir), ['--duration', '6', '--record', join(dir, 'rec'), '--record-max-mb', '0.01'], keyEnv);
+    expect(await node.exited(), node.stderr).toBe(0);
+    const stopped = node.of('recording_stopped');
+    expect(stopped.map((e) => e.venue).sort()).toEqual(['coinbase', 'kraken']);
+    for (const e of stopped) expect(e.bytes).toBeLessThanOrEqual(Math.floor(0.01 * 1024 * 1024));
+    const lastStop = node.events.indexOf(stopped.at(-1) as Record<string, any>);
+    expect(node.events.slice(lastStop).some((e) => e.type === 'order' || e.type === 'ack')).toBe(true);
+  });
+
   it('refuses to start without the venue keys, naming the variable, and sends nothing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'seq-emu-'));
     const r = sequence(['run', '--daemon', '--config', emulatorConfig(dir), '--duration', '5']);

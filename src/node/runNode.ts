@@ -16,6 +16,7 @@ import { Journal } from './journal/journal.ts';
 import { FencedError } from './journal/journalErrors.ts';
 import { LeaseFile } from './lease/leaseFile.ts';
 import { LeaseKeeper } from './lease/leaseKeeper.ts';
+import { MarketRecording } from './marketRecording.ts';
 import type { EventSink, NodeEvent } from './nodeEvent.ts';
 import { nodeControlHandler } from './nodeControl.ts';
 import { openRemoteMesh, type RemoteMesh } from './remoteMesh.ts';
@@ -30,6 +31,8 @@ export interface RunOptions {
   durationS?: number;
   /** Mounts the terminal UI on the node's snapshots; returns a function that unmounts it. */
   mountUi?: (node: RunningNode) => () => Promise<void>;
+  /** `--record DIR`: live venues' frames go to DIR/<venue>.rec, each bounded by maxBytes. */
+  record?: { dir: string; maxBytes: number };
 }
 
 /** What a UI mounted in this process needs from the running node. */
@@ -64,7 +67,6 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
   const journal = Journal.open(dataDir);
   const bundles = new Map<string, LoadedBundle>();
   for (const d of config.deployments) bundles.set(d.label, loadBundle(d.bundle, { memoryMaxMib: d.memoryMaxMib, callbackDeadlineMs: d.callbackDeadlineMs }));
-  const venues = createVenues(config);
 
   let term = 0;
   let bootstrap: { done: number; total: number } | null = null;
@@ -79,6 +81,9 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
       publisher?.trading(message);
     },
   };
+  const liveVenues = config.venues.filter((v) => v.kind !== 'sim' && config.deployments.some((d) => d.venue === v.name)).map((v) => v.name);
+  const recording = options.record === undefined ? null : new MarketRecording(options.record.dir, options.record.maxBytes, liveVenues, sink);
+  const venues = createVenues(config, process.env, recording);
   const keeper = new LeaseKeeper(new LeaseFile(dataDir, config.node.id, leaseTimings(config.node.leaseTtlMs, journal.currentTerm)), {
     onLeader: (t) => void becomeLeader(t),
     onLost: (reason) => void stepDown(`lease lost: ${reason}`),
@@ -145,7 +150,10 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
       for (const s of subscribers) s(vm);
       control?.publish(vm);
     }, 1000 / SNAPSHOT_HZ),
-    setInterval(() => void journal.flushToDisk(), FLUSH_MS),
+    setInterval(() => {
+      void journal.flushToDisk();
+      recording?.flush();
+    }, FLUSH_MS),
     setInterval(() => {
       if (engine.role === 'leader' && journal.lastSeq - (journal.latestSnapshot()?.seq ?? 0) >= SNAPSHOT_EVERY_RECORDS) {
         journal.putSnapshot(journal.lastSeq, engine.core.snapshot());
@@ -278,6 +286,7 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
   await (control as ControlServer | null)?.close();
   await (remote as RemoteMesh | null)?.close();
   await unmountUi?.();
+  recording?.close();
   await journal.flushToDisk();
   await journal.close();
   writer?.flush();

@@ -1,4 +1,5 @@
 import type { NodeConfig } from '../node/configTypes.ts';
+import type { MarketRecording } from '../node/marketRecording.ts';
 import { CoinbaseVenue } from './coinbase/coinbaseVenue.ts';
 import { coinbaseCredentials, krakenCredentials } from './credentials.ts';
 import { KrakenVenue } from './kraken/krakenVenue.ts';
@@ -13,7 +14,7 @@ import type { Venue } from './venue.ts';
  * trade and reads its API key from the environment now, so a missing or malformed key
  * stops the start with the variable's name (CredentialError) before anything connects.
  */
-export function createVenues(config: NodeConfig, env: Readonly<Record<string, string | undefined>> = process.env): Venue[] {
+export function createVenues(config: NodeConfig, env: Readonly<Record<string, string | undefined>> = process.env, recording: MarketRecording | null = null): Venue[] {
   const used = new Set(config.deployments.map((d) => d.venue));
   const fairPrices = new FairPriceBook(config.node.seed);
   const venues: Venue[] = [];
@@ -24,12 +25,19 @@ export function createVenues(config: NodeConfig, env: Readonly<Record<string, st
       case 'sim':
         venues.push(new SimVenue(vc, fairPrices));
         break;
-      case 'kraken':
-        venues.push(new KrakenVenue(vc, symbols, krakenCredentials(env)));
+      case 'kraken': {
+        // The tap reads the venue's metadata at the first frame, when start() has loaded it.
+        const info = { name: vc.name, kind: vc.kind, depth: vc.depth, symbols, symbolMeta: (s: string) => venue.symbolMeta(s) };
+        const venue: KrakenVenue = new KrakenVenue(vc, symbols, krakenCredentials(env), { onFrame: recording?.tapFor(info) });
+        venues.push(venue);
         break;
-      case 'coinbase':
-        venues.push(new CoinbaseVenue(vc, symbols, coinbaseCredentials(env)));
+      }
+      case 'coinbase': {
+        const info = { name: vc.name, kind: vc.kind, depth: 0, symbols, symbolMeta: (s: string) => venue.symbolMeta(s) };
+        const venue: CoinbaseVenue = new CoinbaseVenue(vc, symbols, coinbaseCredentials(env), { onFrame: recording?.tapFor(info) });
+        venues.push(venue);
         break;
+      }
     }
   }
   return venues;

@@ -57,6 +57,8 @@ export interface CoinbaseBookFeedOptions {
   maxLevelsPerSide?: number;
   /** Wall clock in ns since the Unix epoch, for recvNs; default the system clock. */
   clock?: () => number;
+  /** Sees every frame as received, before it is decoded (`sequence run --record`). */
+  onFrame?: (frame: Buffer, recvNs: number) => void;
 }
 
 export type CoinbaseBookFeedHealth = Pick<VenueHealth, 'connection' | 'invalidBooks' | 'resyncs' | 'sequenceGaps' | 'reconnects'> & {
@@ -120,12 +122,15 @@ export class CoinbaseBookFeed {
   private closed: Promise<void> = Promise.resolve();
   private readonly counters = { resyncs: 0, sequenceGaps: 0, reconnects: 0, badFrames: 0 };
 
+  private readonly tap: ((frame: Buffer, recvNs: number) => void) | undefined;
+
   constructor(options: CoinbaseBookFeedOptions) {
     if (options.symbols.length === 0) throw new RangeError('a Coinbase book feed needs at least one symbol');
     this.symbols = [...options.symbols];
     this.url = options.url;
     this.handlers = options.handlers;
     this.jwt = options.jwt;
+    this.tap = options.onFrame;
     this.silenceTimeoutMs = positiveMs(options.silenceTimeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS, 'silenceTimeoutMs');
     this.handshakeTimeoutMs = positiveMs(options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS, 'handshakeTimeoutMs');
     this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
@@ -235,6 +240,7 @@ export class CoinbaseBookFeed {
     this.lastFrameMs = performance.now();
     const recvNs = this.clock();
     const frame = rawBytes(data);
+    this.tap?.(frame, recvNs);
     let scanner: L2FrameScanner;
     try {
       scanner = this.decoder.scan(frame);

@@ -27,6 +27,8 @@ export interface CoinbaseVenueOptions {
   silenceTimeoutMs?: number;
   /** start() fails when both sockets are not up by then; default 15,000. */
   connectTimeoutMs?: number;
+  /** Sees every market-data frame as received (`sequence run --record`). */
+  onFrame?: (frame: Buffer, recvNs: number) => void;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
@@ -103,6 +105,7 @@ export class CoinbaseVenue implements Venue {
       url: this.config.wsUrl,
       symbols: this.symbols,
       jwt,
+      onFrame: this.options.onFrame,
       ...feedTimings,
       handlers: {
         onBook: (book: L2Book) => {

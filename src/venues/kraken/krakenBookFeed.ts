@@ -37,6 +37,8 @@ export interface KrakenBookFeedOptions {
   /** Reconnect backoff bounds; default 500 and 30,000. */
   backoffMinMs?: number;
   backoffMaxMs?: number;
+  /** Sees every text frame as received, before it is decoded (`sequence run --record`). */
+  onFrame?: (frame: Buffer, recvNs: number) => void;
 }
 
 export interface KrakenBookFeedHealth extends Pick<VenueHealth, 'connection' | 'invalidBooks' | 'resyncs' | 'checksumFailures' | 'reconnects'> {
@@ -81,6 +83,8 @@ export class KrakenBookFeed {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private counters = { resyncs: 0, reconnects: 0, subscribeRejects: 0, badFrames: 0 };
 
+  private readonly tap: ((frame: Buffer, recvNs: number) => void) | undefined;
+
   constructor(options: KrakenBookFeedOptions) {
     if (!isKrakenBookDepth(options.depth)) throw new RangeError(`Kraken book depth must be one of ${KRAKEN_BOOK_DEPTHS.join(', ')}, got ${options.depth}`);
     if (options.symbols.length === 0) throw new RangeError('Kraken book feed needs at least one symbol');
@@ -94,6 +98,7 @@ export class KrakenBookFeed {
     this.url = options.url;
     this.symbols = [...new Set(options.symbols)];
     this.depth = options.depth;
+    this.tap = options.onFrame;
     this.handlers = options.handlers;
     this.backoff = new Backoff(options.backoffMinMs ?? 500, options.backoffMaxMs ?? 30_000);
     this.decoder = new KrakenBookDecoder(this.symbols, this.depth, {
@@ -202,6 +207,7 @@ export class KrakenBookFeed {
 
   private onFrame(data: Buffer): void {
     const recvNs = wallClockNs();
+    this.tap?.(data, recvNs);
     let applied: number;
     try {
       applied = this.decoder.applyFrame(data, recvNs);

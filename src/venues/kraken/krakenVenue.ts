@@ -44,6 +44,8 @@ export interface KrakenVenueOptions {
   lostAckCheckMs?: number;
   /** start() fails when both links are not up within this; default 30,000. */
   startTimeoutMs?: number;
+  /** Sees every market-data frame as received (`sequence run --record`). */
+  onFrame?: (frame: Buffer, recvNs: number) => void;
 }
 
 export interface KrakenVenueHealth extends VenueHealth {
@@ -186,6 +188,7 @@ export class KrakenVenue implements Venue {
       pingIntervalMs: this.options.pingIntervalMs,
       backoffMinMs: this.options.backoffMinMs,
       backoffMaxMs: this.options.backoffMaxMs,
+      onFrame: this.options.onFrame,
     });
     this.executions.start();
     this.bookFeed.start();
