@@ -124,7 +124,7 @@ export function App({ source, intents, mode, columns, rows }: AppProps) {
   }
 
   return (
-    <Box flexDirection="column" width={width} height={Math.max(1, height - 1)} overflow="hidden">
+    <Box flexDirection="column" width={width} height={Math.max(1, height - 1)} overflowY="hidden">
       {layout.bannerRows > 0 ? <HaltBanner halt={vm.halt} width={width} rows={layout.bannerRows} /> : null}
       <NodeStatusLine node={vm.node} mode={mode} width={width} />
       {vm.node.bootstrap !== null ? (

@@ -1,9 +1,9 @@
 // Every venue's book, as deep as the pane allows (at least three levels), one below another.
 
-import { Text } from 'ink';
 import type { BookLevelView, BookView } from './viewModel.ts';
 import { bookWindow, deepestBook, headWindow } from './layout.ts';
-import { BookLadder } from './BookLadder.tsx';
+import { bookLadderRows } from './bookLadder.ts';
+import { row } from './format.ts';
 import { Pane } from './Pane.tsx';
 
 /**
@@ -13,8 +13,8 @@ import { Pane } from './Pane.tsx';
 function widestText(books: readonly BookView[], levels: number, pick: (level: BookLevelView) => string): number {
   let width = 1;
   for (const book of books) {
-    for (const level of book.bids.slice(0, levels)) width = Math.max(width, pick(level).length);
-    for (const level of book.asks.slice(0, levels)) width = Math.max(width, pick(level).length);
+    for (let i = 0; i < Math.min(levels, book.bids.length); i++) width = Math.max(width, pick(book.bids[i]).length);
+    for (let i = 0; i < Math.min(levels, book.asks.length); i++) width = Math.max(width, pick(book.asks[i]).length);
   }
   return width;
 }
@@ -27,29 +27,18 @@ export interface BooksPaneProps {
   scroll: number;
 }
 
-export function BooksPane({ books, width, rows, focused, scroll }: BooksPaneProps) {
-  const { levels, visibleBooks } = bookWindow(rows - 2, books.length, deepestBook(books));
+/** The pane's body: each visible book's ladder, `width` columns wide. */
+export function booksBody(books: readonly BookView[], width: number, contentRows: number, scroll: number): { body: string[]; title: string } {
+  const { levels, visibleBooks } = bookWindow(contentRows, books.length, deepestBook(books));
   const { start, end } = headWindow(books.length, visibleBooks, scroll);
-  const shown = books.slice(start, end);
-  const pxWidth = widestText(shown, levels, (level) => level.px);
-  const szWidth = widestText(shown, levels, (level) => level.sz);
   const more = books.length > visibleBooks ? ` ${start + 1}-${end}/${books.length}` : '';
-  return (
-    <Pane title={`Books${more}`} width={width} rows={rows} focused={focused}>
-      {books.length === 0 ? (
-        <Text color="gray">no books yet</Text>
-      ) : (
-        shown.map((book) => (
-          <BookLadder
-            key={`${book.venue}/${book.symbol}`}
-            book={book}
-            levels={levels}
-            width={width - 2}
-            pxWidth={pxWidth}
-            szWidth={szWidth}
-          />
-        ))
-      )}
-    </Pane>
-  );
+  if (books.length === 0) return { body: [row(width, [{ text: 'no books yet', style: { color: 'gray' } }])], title: `Books${more}` };
+  const shown = books.slice(start, end);
+  const shape = { levels, width, pxWidth: widestText(shown, levels, (level) => level.px), szWidth: widestText(shown, levels, (level) => level.sz) };
+  return { body: shown.flatMap((book) => bookLadderRows(book, shape)), title: `Books${more}` };
+}
+
+export function BooksPane({ books, width, rows, focused, scroll }: BooksPaneProps) {
+  const { body, title } = booksBody(books, width - 2, rows - 2, scroll);
+  return <Pane title={title} width={width} rows={rows} focused={focused} body={body} />;
 }

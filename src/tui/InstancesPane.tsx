@@ -1,14 +1,14 @@
 // Each algorithm instance: is it running, what does it hold, what has it earned, and how
 // long do its callbacks take.
 
-import { Text } from 'ink';
+import type { Color } from './ansi.ts';
 import type { InstanceView } from './viewModel.ts';
-import { formatMicros } from './format.ts';
+import { formatMicros, row } from './format.ts';
 import { headWindow } from './layout.ts';
 import { Pane } from './Pane.tsx';
-import { Table, type TableColumn } from './Table.tsx';
+import { tableRows, type TableColumn } from './table.ts';
 
-function signColor(amount: string): string | undefined {
+function signColor(amount: string): Color | undefined {
   if (amount.startsWith('-')) return 'red';
   return /[1-9]/.test(amount) ? 'green' : undefined;
 }
@@ -19,7 +19,7 @@ function statusText(instance: InstanceView): string {
   return instance.reason === '' ? word : `${word}: ${instance.reason}`;
 }
 
-const STATUS_COLORS: Record<InstanceView['status'], string | undefined> = {
+const STATUS_COLORS: Record<InstanceView['status'], Color | undefined> = {
   running: undefined,
   aborted: 'red',
   paused: 'yellow',
@@ -49,13 +49,9 @@ export function InstancesPane({ instances, width, rows, focused, scroll }: Insta
   const visibleRows = Math.max(0, rows - 3);
   const { start, end } = headWindow(instances.length, visibleRows, scroll);
   const more = instances.length > visibleRows ? ` ${start + 1}-${end}/${instances.length}` : '';
-  return (
-    <Pane title={`Instances${more}`} width={width} rows={rows} focused={focused}>
-      {instances.length === 0 ? (
-        <Text color="gray">no instances deployed</Text>
-      ) : (
-        <Table columns={COLUMNS} rows={instances.slice(start, end)} width={width - 2} rowKey={(i) => i.label} />
-      )}
-    </Pane>
-  );
+  const body =
+    instances.length === 0
+      ? [row(width - 2, [{ text: 'no instances deployed', style: { color: 'gray' } }])]
+      : tableRows(COLUMNS, instances.slice(start, end), width - 2);
+  return <Pane title={`Instances${more}`} width={width} rows={rows} focused={focused} body={body} />;
 }

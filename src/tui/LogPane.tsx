@@ -1,12 +1,12 @@
 // The algorithms' own log lines, coloured by level so warnings and errors stand out.
 
-import { Text } from 'ink';
+import type { Color } from './ansi.ts';
 import type { LogLineView } from './viewModel.ts';
-import { fitEnd, formatClock } from './format.ts';
+import { fitEnd, formatClock, row } from './format.ts';
 import { tailWindow } from './layout.ts';
 import { Pane } from './Pane.tsx';
 
-const LEVELS: readonly { name: string; color: string | undefined }[] = [
+const LEVELS: readonly { name: string; color: Color | undefined }[] = [
   { name: 'TRC', color: 'gray' },
   { name: 'DBG', color: 'gray' },
   { name: 'INF', color: undefined },
@@ -14,7 +14,7 @@ const LEVELS: readonly { name: string; color: string | undefined }[] = [
   { name: 'ERR', color: 'red' },
 ];
 
-function levelOf(level: number): { name: string; color: string | undefined } {
+function levelOf(level: number): { name: string; color: Color | undefined } {
   return LEVELS[Math.min(LEVELS.length - 1, Math.max(0, Math.floor(level)))] ?? { name: '???', color: undefined };
 }
 
@@ -26,25 +26,22 @@ export interface LogPaneProps {
   scroll: number;
 }
 
+/** One log line, exactly `width` columns: time (dim), then label, level and line in the level's colour. */
+export function logRow(log: LogLineView, width: number): string {
+  const level = levelOf(log.level);
+  return row(width, [
+    { text: `${formatClock(log.tsMs)} `, style: { color: 'gray' } },
+    { text: `${fitEnd(log.label, 8)} ${level.name} ${log.line}`, ...(level.color !== undefined ? { style: { color: level.color } } : {}) },
+  ]);
+}
+
 export function LogPane({ logs, width, rows, focused, scroll }: LogPaneProps) {
-  const visible = Math.max(0, rows - 2);
-  const { start, end } = tailWindow(logs.length, visible, scroll);
+  const inner = width - 2;
+  const { start, end } = tailWindow(logs.length, Math.max(0, rows - 2), scroll);
   const back = end < logs.length ? ` · ${logs.length - end} newer below` : '';
-  return (
-    <Pane title={`Log${back}`} width={width} rows={rows} focused={focused}>
-      {logs.length === 0 ? (
-        <Text color="gray">no log lines</Text>
-      ) : (
-        logs.slice(start, end).map((log, i) => {
-          const level = levelOf(log.level);
-          return (
-            <Text key={start + i} wrap="truncate" color={level.color}>
-              <Text color="gray">{formatClock(log.tsMs)} </Text>
-              {fitEnd(log.label, 8)} {level.name} {log.line}
-            </Text>
-          );
-        })
-      )}
-    </Pane>
-  );
+  const body =
+    logs.length === 0
+      ? [row(inner, [{ text: 'no log lines', style: { color: 'gray' } }])]
+      : logs.slice(start, end).map((log) => logRow(log, inner));
+  return <Pane title={`Log${back}`} width={width} rows={rows} focused={focused} body={body} />;
 }

@@ -1,12 +1,11 @@
 // Traffic between instances: per-link counters (a growing drop count means a sibling is
 // not hearing us) and the most recent messages.
 
-import { Box, Text } from 'ink';
 import type { MeshLinkView, MeshMessageView } from './viewModel.ts';
-import { fitEnd, formatClock } from './format.ts';
+import { fitEnd, formatClock, row } from './format.ts';
 import { headWindow, meshWindow, tailWindow } from './layout.ts';
 import { Pane } from './Pane.tsx';
-import { Table, type TableColumn } from './Table.tsx';
+import { tableRows, type TableColumn } from './table.ts';
 
 const LINK_COLUMNS: readonly TableColumn<MeshLinkView>[] = [
   { header: 'link', minWidth: 10, align: 'left', priority: 0, flex: true, cell: (l) => `${l.from} → ${l.to}` },
@@ -25,31 +24,19 @@ export interface MeshPaneProps {
 }
 
 export function MeshPane({ links, recent, width, rows, focused, scroll }: MeshPaneProps) {
+  const inner = width - 2;
   const { linkRows, recentRows } = meshWindow(rows - 2, links.length);
   const shownLinks = headWindow(links.length, linkRows - 1, 0);
   const { start, end } = tailWindow(recent.length, recentRows, scroll);
-  return (
-    <Pane title="Mesh" width={width} rows={rows} focused={focused}>
-      {linkRows > 0 ? (
-        <Table
-          columns={LINK_COLUMNS}
-          rows={links.slice(shownLinks.start, shownLinks.end)}
-          width={width - 2}
-          rowKey={(l) => `${l.from}>${l.to}`}
-        />
-      ) : null}
-      <Box flexDirection="column" height={recentRows}>
-        {recent.length === 0 ? (
-          <Text color="gray">no messages yet</Text>
-        ) : (
-          recent.slice(start, end).map((message, i) => (
-            <Text key={start + i} wrap="truncate">
-              <Text color="gray">{formatClock(message.tsMs)} </Text>
-              {fitEnd(`${message.from} → ${message.to}`, 20)} {message.bytes}B
-            </Text>
-          ))
-        )}
-      </Box>
-    </Pane>
-  );
+  const linkTable = linkRows > 0 ? tableRows(LINK_COLUMNS, links.slice(shownLinks.start, shownLinks.end), inner) : [];
+  const messages =
+    recent.length === 0
+      ? [row(inner, [{ text: 'no messages yet', style: { color: 'gray' } }])]
+      : recent.slice(start, end).map((message) =>
+          row(inner, [
+            { text: `${formatClock(message.tsMs)} `, style: { color: 'gray' } },
+            { text: `${fitEnd(`${message.from} → ${message.to}`, 20)} ${message.bytes}B` },
+          ]),
+        );
+  return <Pane title="Mesh" width={width} rows={rows} focused={focused} body={[...linkTable, ...messages.slice(0, recentRows)]} />;
 }

@@ -1,41 +1,12 @@
-// A bordered box with its title set into the top border, so a pane costs two rows of chrome
-// rather than three. The focused pane's border is bright; the rest stay dim.
+// A bordered pane whose body the caller has formatted into rows (see paneFrame.ts).
 
-import type { ReactNode } from 'react';
-import { Box, Text } from 'ink';
+import { Lines } from './Lines.tsx';
+import { paneFrame, type PaneFrame } from './paneFrame.ts';
 
-export interface PaneProps {
-  title: string;
-  width: number;
-  rows: number;
-  focused: boolean;
-  children: ReactNode;
+export interface PaneProps extends PaneFrame {
+  body: readonly string[];
 }
 
-function topBorder(title: string, width: number): string {
-  const label = `─ ${title} `;
-  const fill = Math.max(0, width - 2 - label.length);
-  return `╭${label}${'─'.repeat(fill)}╮`.slice(0, width);
-}
-
-export function Pane({ title, width, rows, focused, children }: PaneProps) {
-  const color = focused ? 'cyan' : 'gray';
-  return (
-    <Box flexDirection="column" width={width} height={rows} flexShrink={0}>
-      <Text color={color} bold={focused} wrap="truncate">
-        {topBorder(focused ? `▶ ${title}` : title, width)}
-      </Text>
-      <Box
-        flexDirection="column"
-        width={width}
-        height={rows - 1}
-        borderStyle="round"
-        borderTop={false}
-        borderColor={color}
-        overflow="hidden"
-      >
-        {children}
-      </Box>
-    </Box>
-  );
+export function Pane({ body, ...frame }: PaneProps) {
+  return <Lines lines={paneFrame(frame, body)} width={frame.width} />;
 }

@@ -1,11 +1,10 @@
 // Venue connectivity and data health: a stale or invalid book is a reason to halt.
 
-import { Text } from 'ink';
 import type { VenueView } from './viewModel.ts';
-import { formatAge, formatHeadroom } from './format.ts';
+import { formatAge, formatHeadroom, row } from './format.ts';
 import { headWindow } from './layout.ts';
 import { Pane } from './Pane.tsx';
-import { Table, type TableColumn } from './Table.tsx';
+import { tableRows, type TableColumn } from './table.ts';
 
 const COLUMNS: readonly TableColumn<VenueView>[] = [
   { header: 'venue', minWidth: 8, align: 'left', priority: 0, flex: true, cell: (v) => v.name },
@@ -26,13 +25,9 @@ export interface VenuesPaneProps {
 
 export function VenuesPane({ venues, width, rows, focused, scroll }: VenuesPaneProps) {
   const { start, end } = headWindow(venues.length, Math.max(0, rows - 3), scroll);
-  return (
-    <Pane title="Venues" width={width} rows={rows} focused={focused}>
-      {venues.length === 0 ? (
-        <Text color="gray">no venues</Text>
-      ) : (
-        <Table columns={COLUMNS} rows={venues.slice(start, end)} width={width - 2} rowKey={(v) => v.name} />
-      )}
-    </Pane>
-  );
+  const body =
+    venues.length === 0
+      ? [row(width - 2, [{ text: 'no venues', style: { color: 'gray' } }])]
+      : tableRows(COLUMNS, venues.slice(start, end), width - 2);
+  return <Pane title="Venues" width={width} rows={rows} focused={focused} body={body} />;
 }

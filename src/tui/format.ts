@@ -1,18 +1,97 @@
 // Pure text helpers shared by the panes. They run for every visible row at about 30 Hz, so
 // each one is O(its output) and never touches more of a list than it is asked to show.
+// Widths are terminal columns: printable ASCII (every number the panes show) takes the fast
+// path; other text is measured per code point, erring wide, so a row is never wider than the
+// width it was fitted to (a wider row would spill into the next pane or wrap the terminal).
+
+import { paint, type Style } from './ansi.ts';
+
+const PRINTABLE_ASCII = /^[\u0020-\u007E]*$/;
+/** Control characters would move the cursor or break the row; they are shown as '?'. */
+const CONTROL = /[\u0000-\u001F\u007F-\u009F]/g;
+
+/** Columns one code point takes. Below U+1100, and for the punctuation, arrows, box drawing and block glyphs the panes draw, one; anything else may be wide, so two. */
+function codePointColumns(cp: number): number {
+  if (cp < 0x1100) return 1;
+  if (cp >= 0x2000 && cp <= 0x22ff) return 1;
+  if (cp >= 0x2500 && cp <= 0x25fc) return 1;
+  return 2;
+}
+
+/** Text safe to put in a row: control characters replaced. */
+export function cleanText(text: string): string {
+  return PRINTABLE_ASCII.test(text) ? text : text.replace(CONTROL, '?');
+}
+
+/** Terminal columns `text` (already clean) takes, never fewer than it really does. */
+export function columnsOf(text: string): number {
+  if (PRINTABLE_ASCII.test(text)) return text.length;
+  let columns = 0;
+  for (const ch of text) columns += codePointColumns(ch.codePointAt(0)!);
+  return columns;
+}
+
+/** The longest head of `text` (already clean) that fits in `width` columns, and its columns. */
+function head(text: string, width: number): { text: string; columns: number } {
+  let columns = 0;
+  let end = 0;
+  for (const ch of text) {
+    const w = codePointColumns(ch.codePointAt(0)!);
+    if (columns + w > width) break;
+    columns += w;
+    end += ch.length;
+  }
+  return { text: text.slice(0, end), columns };
+}
+
+function fit(text: string, width: number, alignEnd: boolean): string {
+  if (width <= 0) return '';
+  if (PRINTABLE_ASCII.test(text)) {
+    if (text.length > width) return width === 1 ? '…' : `${text.slice(0, width - 1)}…`;
+    return alignEnd ? text.padStart(width) : text.padEnd(width);
+  }
+  const clean = text.replace(CONTROL, '?');
+  const columns = columnsOf(clean);
+  if (columns > width) {
+    const cut = head(clean, width - 1);
+    return `${cut.text}…${' '.repeat(width - 1 - cut.columns)}`;
+  }
+  const pad = ' '.repeat(width - columns);
+  return alignEnd ? pad + clean : clean + pad;
+}
 
 /** Cuts `text` to `width` columns (marking the cut with …) or pads it on the right. */
 export function fitEnd(text: string, width: number): string {
-  if (width <= 0) return '';
-  if (text.length > width) return width === 1 ? '…' : `${text.slice(0, width - 1)}…`;
-  return text.padEnd(width);
+  return fit(text, width, false);
 }
 
 /** Right-aligns `text` in `width` columns; numbers are never cut silently (the … shows it). */
 export function fitStart(text: string, width: number): string {
-  if (width <= 0) return '';
-  if (text.length > width) return width === 1 ? '…' : `${text.slice(0, width - 1)}…`;
-  return text.padStart(width);
+  return fit(text, width, true);
+}
+
+/** A piece of a row and how it looks. */
+export interface Span {
+  text: string;
+  style?: Style;
+}
+
+/**
+ * One row of exactly `width` columns from its spans: cut with … where they run over (as a
+ * truncating terminal text would), padded with blanks where they fall short.
+ */
+export function row(width: number, spans: readonly Span[]): string {
+  let out = '';
+  let left = width;
+  for (const span of spans) {
+    if (left <= 0) break;
+    const text = cleanText(span.text);
+    const columns = columnsOf(text);
+    const shown = columns > left ? fitEnd(text, left) : text;
+    left = columns > left ? 0 : left - columns;
+    out += span.style === undefined ? shown : paint(shown, span.style);
+  }
+  return left > 0 ? out + ' '.repeat(left) : out;
 }
 
 function twoDigits(n: number): string {

@@ -1,8 +1,9 @@
-// A header and aligned rows for the tabular panes. When the pane is too narrow for every
-// column, the least important ones are left out whole rather than every cell being cut.
+// A header and aligned rows for the tabular panes, as formatted rows. When the pane is too
+// narrow for every column, the least important ones are left out whole rather than every
+// cell being cut.
 
-import { Box, Text } from 'ink';
-import { fitEnd, fitStart } from './format.ts';
+import type { Color } from './ansi.ts';
+import { columnsOf, fitEnd, fitStart, row, type Span } from './format.ts';
 
 export interface TableColumn<Row> {
   header: string;
@@ -14,14 +15,7 @@ export interface TableColumn<Row> {
   /** The one column that takes any spare width (for free text such as a reason). */
   flex?: boolean;
   cell(row: Row): string;
-  color?(row: Row): string | undefined;
-}
-
-export interface TableProps<Row> {
-  columns: readonly TableColumn<Row>[];
-  rows: readonly Row[];
-  width: number;
-  rowKey(row: Row, index: number): string;
+  color?(row: Row): Color | undefined;
 }
 
 const GAP = 1;
@@ -41,8 +35,8 @@ export function placeColumns<Row>(
 ): PlacedColumn<Row>[] {
   const measured = columns.map((column) => {
     const cells = rows.map((row) => column.cell(row));
-    let w = Math.max(column.minWidth, column.header.length);
-    for (const cell of cells) if (cell.length > w) w = cell.length;
+    let w = Math.max(column.minWidth, columnsOf(column.header));
+    for (const cell of cells) w = Math.max(w, columnsOf(cell));
     if (column.flex) w = Math.max(column.minWidth, Math.min(w, FLEX_WANT_MAX));
     return { column, width: w, cells };
   });
@@ -65,24 +59,21 @@ export function placeColumns<Row>(
   return result;
 }
 
-export function Table<Row>({ columns, rows, width, rowKey }: TableProps<Row>) {
+/** The header row (dim) and one row per table row, each exactly `width` columns. */
+export function tableRows<Row>(columns: readonly TableColumn<Row>[], rows: readonly Row[], width: number): string[] {
   const placed = placeColumns(columns, rows, width);
   const align = (text: string, p: PlacedColumn<Row>) =>
     p.column.align === 'right' ? fitStart(text, p.width) : fitEnd(text, p.width);
-  return (
-    <Box flexDirection="column" width={width}>
-      <Text color="gray" wrap="truncate">
-        {placed.map((p) => align(p.column.header, p)).join(' '.repeat(GAP))}
-      </Text>
-      {rows.map((row, r) => (
-        <Text key={rowKey(row, r)} wrap="truncate">
-          {placed.map((p, c) => (
-            <Text key={p.column.header} color={p.column.color?.(row)}>
-              {(c > 0 ? ' '.repeat(GAP) : '') + align(p.cells[r] ?? '', p)}
-            </Text>
-          ))}
-        </Text>
-      ))}
-    </Box>
-  );
+  const gap = ' '.repeat(GAP);
+  const header = placed.map((p) => align(p.column.header, p)).join(gap);
+  const lines = [row(width, [{ text: header, style: { color: 'gray' } }])];
+  rows.forEach((tableRow, r) => {
+    const spans: Span[] = [];
+    placed.forEach((p, c) => {
+      const color = p.column.color?.(tableRow);
+      spans.push({ text: (c > 0 ? gap : '') + align(p.cells[r] ?? '', p), ...(color !== undefined ? { style: { color } } : {}) });
+    });
+    lines.push(row(width, spans));
+  });
+  return lines;
 }
