@@ -430,7 +430,7 @@ export class Engine {
         throw new VenueStartError(`venue "${venue.name}" could not start: ${err instanceof Error ? err.message : String(err)}`);
       });
     }
-    for (let i = 0; i < this.venues.length; i++) await this.reconcileVenue(i);
+    for (let i = 0; i < this.venues.length; i++) await this.reconcileVenue(i, 'when this node became leader');
     // A limit lowered since the position was taken (a new config, a restart) is a breach now.
     for (const d of this.deployments) for (const symbol of d.config.symbols) this.checkPositionLimit(d, symbol);
     this.phase = 'trading';
@@ -464,7 +464,7 @@ export class Engine {
    * with `unknown_orders = "cancel"`, cancelled. An order still waiting for its ack is
    * left alone: the venue may not have seen it yet when it answered.
    */
-  private async reconcileVenue(venueIndex: number): Promise<void> {
+  private async reconcileVenue(venueIndex: number, when: string): Promise<void> {
     const state = this.venueStates[venueIndex];
     if (state.reconciling) {
       state.again = true;
@@ -488,7 +488,7 @@ export class Engine {
         let closed = 0;
         for (const order of asked) {
           if (open.has(order.clientOrderId) || this.oms.order(order.clientOrderId)?.status === OrderStatus.Dead) continue;
-          this.commit({ kind: 'canceled', clientOrderId: order.clientOrderId, reason: 'not open at the venue when the node reconciled', tsNs: this.clockNs() });
+          this.commit({ kind: 'canceled', clientOrderId: order.clientOrderId, reason: `not open at the venue ${when}`, tsNs: this.clockNs() });
           closed++;
         }
         const cancelUnknown = this.liveSettings(venue.name)?.unknownOrders === 'cancel';
@@ -514,7 +514,7 @@ export class Engine {
     const venue = this.venues[venueIndex].name;
     this.sink.emit({ type: 'venue_connection', venue, state: connection, reason });
     if (connection !== 'connected' || !wasDown || this.phase !== 'trading') return;
-    this.reconcileVenue(venueIndex).catch((err: unknown) => {
+    this.reconcileVenue(venueIndex, 'after the link came back').catch((err: unknown) => {
       // The orders' view stays as it was; the next reconnect tries again, and stale data halts meanwhile.
       this.sink.emit({ type: 'reconcile_failed', venue, reason: err instanceof Error ? err.message : String(err) });
     });
