@@ -430,7 +430,7 @@ export class Engine {
         throw new VenueStartError(`venue "${venue.name}" could not start: ${err instanceof Error ? err.message : String(err)}`);
       });
     }
-    for (let i = 0; i < this.venues.length; i++) await this.reconcileVenue(i, 'when this node became leader');
+    for (let i = 0; i < this.venues.length; i++) await this.reconcileVenue(i, 'when this node became leader', true);
     // A limit lowered since the position was taken (a new config, a restart) is a breach now.
     for (const d of this.deployments) for (const symbol of d.config.symbols) this.checkPositionLimit(d, symbol);
     this.phase = 'trading';
@@ -458,13 +458,14 @@ export class Engine {
    * Matches the node's view of a venue's orders to the venue's own, when this node becomes
    * Leader and after every reconnect, before it trusts that view again. Fills the node
    * missed are applied (once: the OMS drops a fill id it has seen); orders the journal
-   * holds open and acknowledged but the venue does not have were lost with a previous
-   * process, or closed while nobody listened, and are closed through the journal so no
-   * intent is ever sent twice; venue orders the node has no intent for are reported and,
-   * with `unknown_orders = "cancel"`, cancelled. An order still waiting for its ack is
-   * left alone: the venue may not have seen it yet when it answered.
+   * holds open but the venue does not have were lost with a previous process, or closed
+   * while nobody listened, and are closed through the journal so no intent is ever sent
+   * twice; venue orders the node has no intent for are reported and, with
+   * `unknown_orders = "cancel"`, cancelled. After a reconnect an order still waiting for
+   * its ack is left alone (this process may have it in flight, and the venue may not have
+   * seen it yet); when leading, nothing of this process is in flight, so it is checked too.
    */
-  private async reconcileVenue(venueIndex: number, when: string): Promise<void> {
+  private async reconcileVenue(venueIndex: number, when: string, includePending = false): Promise<void> {
     const state = this.venueStates[venueIndex];
     if (state.reconciling) {
       state.again = true;
@@ -475,7 +476,7 @@ export class Engine {
     try {
       do {
         state.again = false;
-        const asked = [...this.oms.allLiveOrders()].filter((o) => o.venue === venue.name && o.status !== OrderStatus.Pending);
+        const asked = [...this.oms.allLiveOrders()].filter((o) => o.venue === venue.name && (includePending || o.status !== OrderStatus.Pending));
         const snapshot = await venue.snapshot(asked.map((o) => o.clientOrderId));
         let fillsApplied = 0;
         for (const fill of snapshot.recentFills) {
