@@ -117,6 +117,31 @@ describe('L2FrameScanner', () => {
     expect(levelsOf(s, 1)).toEqual([]);
   });
 
+  it('reads the compact layout Coinbase sends to the same events and levels as the same frame spaced out', () => {
+    const read = (s: L2FrameScanner) => {
+      const out: unknown[] = [s.channel, s.type, s.sequenceNum, s.eventCount];
+      for (let e = 0; e < s.eventCount; e++) out.push(s.eventSnapshot[e], s.eventProductId[e], s.eventProductIndex[e], levelsOf(s, e));
+      return out;
+    };
+    const twoEvents = l2Frame(3, 'update', [['bid', '1.5', '2']]).replace(']}]}', ']},{"type":"snapshot","product_id":"ÄÖ-USD","updates":[]}]}');
+    const frames = [
+      l2Frame(1, 'snapshot', [['bid', '100.25', '1.5'], ['offer', '100.5', '0.00000001'], ['offer', '100.75', '2.000000000']]),
+      l2Frame(2, 'update', [['bid', '100.25', '0']], 'ETH-USD'),
+      l2Frame(123456789012345, 'update', []),
+      l2Frame(1234567890123456, 'update', [['offer', '7', '3']]),
+      twoEvents,
+      '{"channel":"l2_data","client_id":"","timestamp":"t","sequence_num":4,"events":[]}',
+    ];
+    const compact = new L2FrameScanner({ productIds: ['BTC-USD', 'ETH-USD'] });
+    const spaced = new L2FrameScanner({ productIds: ['BTC-USD', 'ETH-USD'] });
+    for (const frame of frames) {
+      compact.scan(frame);
+      spaced.scan(frame.replaceAll('":', '" :'));
+      expect(read(compact)).toEqual(read(spaced));
+    }
+    expect(read(compact)).toEqual(['l2_data', '', 4, 0]);
+  });
+
   it('reads an update whose keys come in another order, or with an extra key, the same as the usual layout', () => {
     const s = new L2FrameScanner();
     const reordered = '{"price_level":"1.5","side":"offer","new_quantity":"2","event_time":"x"}';
@@ -228,6 +253,36 @@ describe('CoinbaseBook', () => {
     decoder.applyFrame(l2Frame(1, 'snapshot', [['bid', '10', '1']]));
     decoder.book('BTC-USD').writeTop(out);
     expect([out.bidCount, out.askCount, out.bestBid(), out.bidPx[1], out.askPx[0]]).toEqual([1, 0, px(10), 0, 0]);
+  });
+
+  it('writing only the changed levels of the top leaves the same L2Book as writing it whole, through random updates and resnapshots', () => {
+    let seed = 12345;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const decoder = new CoinbaseBookDecoder(['BTC-USD']);
+    const book = decoder.book('BTC-USD');
+    const partial = new L2Book('BTC/USD');
+    let seq = 0;
+    for (let round = 0; round < 3000; round++) {
+      const levels: Level[] = [];
+      if (round % 500 === 0) {
+        const depth = random(30);
+        for (let i = 0; i < depth; i++) levels.push(['bid', `${1000 - i}`, `${i + 1}`], ['offer', `${1001 + i}`, `${i + 1}`]);
+        decoder.applyFrame(l2Frame(seq++, 'snapshot', levels));
+      } else {
+        for (let k = random(3) + 1; k > 0; k--) {
+          const bid = random(2) === 0;
+          levels.push([bid ? 'bid' : 'offer', `${bid ? 1000 - random(35) : 1001 + random(35)}`, `${random(3)}`]);
+        }
+        decoder.applyFrame(l2Frame(seq++, 'update', levels));
+      }
+      book.writeTopChanges(partial);
+      const whole = new L2Book('BTC/USD');
+      book.writeTop(whole);
+      expect([partial.bidCount, partial.askCount, ...partial.bidPx, ...partial.bidSz, ...partial.askPx, ...partial.askSz]).toEqual([whole.bidCount, whole.askCount, ...whole.bidPx, ...whole.bidSz, ...whole.askPx, ...whole.askSz]);
+    }
   });
 
   it('flags a change of the top 20 and not a change deeper in the book', () => {

@@ -59,6 +59,30 @@ describe('Kraken v2 book frame scanner', () => {
     expect(s.qty1e8[s.askStart[1]]).toBe(0);
   });
 
+  it('reads the compact layout Kraken sends to the same entries as the same frame spaced out, for every capture frame and edge numbers', () => {
+    const entries = (s: BookFrameScanner) => {
+      const out: unknown[] = [s.type, s.messageCount];
+      for (let m = 0; m < s.messageCount; m++) out.push(s.symbols[m], s.symbolIndex[m], s.checksums[m], s.bidStart[m], s.bidEnd[m], s.askStart[m], s.askEnd[m]);
+      for (let i = 0; i < s.entryCount; i++) {
+        out.push(s.px1e9[i], s.qty1e8[i], s.pxDigits[i], s.qtyDigits[i], s.pxZeros[i], s.qtyZeros[i], s.pxDecimals[i], s.qtyDecimals[i], s.textLength[i]);
+        if (s.textLength[i] !== 255) out.push(s.textCrc[i]);
+      }
+      return out;
+    };
+    const edges = [
+      frame('update', 'BTC/USD', [['99999997.00000000', '0.00000000'], ['123456789012345', '1.000000000000']], [['5.1e-05', '007.50']]),
+      frame('snapshot', 'ÄÖ/USD', [['0.000000001', '0']], [['100000000000000.5', '1']]),
+      frame('update', 'ADA/BTC', [], []).replace(',"timestamp":"2023-10-06T17:35:55.440295Z"', ''),
+    ];
+    const compact = new BookFrameScanner({ symbols: CAPTURE_SYMBOLS });
+    const spaced = new BookFrameScanner({ symbols: CAPTURE_SYMBOLS });
+    for (const text of [...CAPTURE.map((f) => f.text), ...edges]) {
+      expect(compact.scanText(text)).toBe(true);
+      expect(spaced.scanText(text.replaceAll(':', ' : '))).toBe(true);
+      expect(entries(compact)).toEqual(entries(spaced));
+    }
+  });
+
   it('reads a Buffer as ws delivers it', () => {
     const s = new BookFrameScanner();
     expect(s.scan(Buffer.from(frame('update', 'BTC/USD', [['1.25', '3']], [])))).toBe(true);
@@ -209,8 +233,35 @@ describe('the real v1 capture through our codec', () => {
     const updates = CAPTURE.filter((f) => f.type === 'update');
     for (const f of CAPTURE) expect(decoder.applyFrame(f.text)).toBe(1);
     expect(mismatches).toEqual([]);
+    expect(decoder.checksumFailures).toBe(0);
     expect(updates.length).toBe(4269);
-    expect(verified - (CAPTURE.length - updates.length)).toBe(4269);
+    // At depth 1000 an update below the top 20 publishes nothing: fewer books than frames.
+    expect(verified).toBeGreaterThan(CAPTURE.length - updates.length);
+    expect(verified).toBeLessThan(CAPTURE.length);
+  });
+
+  it('publishes a book exactly when its top 20 changed, and the published top always equals the full book top', () => {
+    const published = new Map<string, L2Book>();
+    const decoder = new KrakenBookDecoder(CAPTURE_SYMBOLS, 1000, { onBook: (book) => published.set(book.symbol, book) });
+    let silent = 0;
+    for (const f of CAPTURE) {
+      const before = new L2Book(f.symbol);
+      decoder.book(f.symbol).writeTop(before);
+      published.clear();
+      decoder.applyFrame(f.text);
+      const after = new L2Book(f.symbol);
+      decoder.book(f.symbol).writeTop(after);
+      const same = before.bidCount === after.bidCount && before.askCount === after.askCount && [before.bidPx, before.bidSz, before.askPx, before.askSz].every((a, k) => a.every((v, i) => v === [after.bidPx, after.bidSz, after.askPx, after.askSz][k][i]));
+      const out = published.get(f.symbol);
+      if (f.type === 'update' && same) {
+        expect(out).toBeUndefined();
+        silent++;
+        continue;
+      }
+      expect(out).toBeDefined();
+      expect([out!.bidCount, out!.askCount, ...out!.bidPx, ...out!.bidSz, ...out!.askPx, ...out!.askSz]).toEqual([after.bidCount, after.askCount, ...after.bidPx, ...after.bidSz, ...after.askPx, ...after.askSz]);
+    }
+    expect(silent).toBeGreaterThan(0);
   });
 
   it('keeps every decimal of the capture as its wire text', () => {

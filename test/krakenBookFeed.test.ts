@@ -235,20 +235,25 @@ describe('Kraken book feed against the emulator public feed', () => {
     expect(() => new KrakenBookFeed({ url: 'ws://x', symbols: ['BTC/USD'], depth: 10, handlers, pingIntervalMs: 100, pongTimeoutMs: 50 })).toThrow(/pongTimeoutMs/);
   });
 
-  it('replaying the real capture through the emulator verifies every checksum at depth 1000 and 10', async () => {
+  it('replaying the real capture through the emulator verifies every checksum at depth 1000 and 10, publishing only changed tops', async () => {
     const market = await liveMarket();
     const frames = readCaptureV1();
     const publicFeed = new KrakenPublicFeed({ market, replayFrames: frames, replaySpeed: 0 });
     const { url } = await serve(publicFeed);
     const symbols = [...new Set(frames.map((f) => f.symbol))];
-    const full = startFeed({ url, symbols, depth: 1000 });
+    let fullBookFrames = 0;
+    // The tap sees each frame just before it is decoded, in the same turn: once it has seen them all, all are verified.
+    const full = startFeed({ url, symbols, depth: 1000, onFrame: (frame) => (fullBookFrames += frame.toString('utf8', 0, 17) === '{"channel":"book"' ? 1 : 0) });
     const top10 = startFeed({ url, symbols, depth: 10 });
     await waitFor('the whole capture', () => publicFeed.replayedFrames === frames.length, 120_000);
     const updates = frames.filter((f) => f.type === 'update').length;
-    // Every capture frame changes its symbol's book at depth 1000, so each is one verified update.
-    await waitFor('the depth-1000 client to verify every frame', () => full.rec.books.length >= symbols.length + frames.length, 60_000);
+    // Every capture frame is a book frame for the depth-1000 client, after one (empty) snapshot a symbol.
+    await waitFor('the depth-1000 client to verify every frame', () => fullBookFrames >= symbols.length + frames.length, 60_000);
     expect(updates).toBe(4269);
     expect(full.feed.health()).toMatchObject({ checksumFailures: 0, invalidBooks: 0, badFrames: 0, reconnects: 0 });
+    // Updates below the top 20 of a depth-1000 book change nothing published.
+    expect(full.rec.books.length).toBeGreaterThan(symbols.length);
+    expect(full.rec.books.length).toBeLessThan(symbols.length + frames.length);
     expect(top10.feed.health()).toMatchObject({ checksumFailures: 0, invalidBooks: 0, badFrames: 0, reconnects: 0 });
     expect(top10.rec.books.length).toBeGreaterThan(1000);
   });

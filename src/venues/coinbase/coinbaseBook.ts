@@ -151,6 +151,9 @@ export class CoinbaseBook {
   topChanged = false;
 
   private readonly maxLevelsPerSide: number;
+  /** Lowest rank of each side changed since the last write of the top (BOOK_LEVELS: none in the top). */
+  private bidChangedFrom = 0;
+  private askChangedFrom = 0;
   private readonly bids: SortedLevels;
   private readonly asks: SortedLevels;
 
@@ -194,6 +197,8 @@ export class CoinbaseBook {
     this.asks.count = 0;
     this.loaded = false;
     this.topChanged = true;
+    this.bidChangedFrom = 0;
+    this.askChangedFrom = 0;
   }
 
   /**
@@ -223,6 +228,8 @@ export class CoinbaseBook {
     this.asks.finishLoad();
     this.loaded = true;
     this.topChanged = true;
+    this.bidChangedFrom = 0;
+    this.askChangedFrom = 0;
   }
 
   /**
@@ -243,7 +250,52 @@ export class CoinbaseBook {
   setLevel(isBid: boolean, px1e9: number, qty1e8: number): void {
     checkLevel(px1e9, qty1e8);
     const rank = isBid ? this.bids.set(px1e9, qty1e8) : this.asks.set(-px1e9, qty1e8);
-    if (rank >= 0 && rank < BOOK_LEVELS) this.topChanged = true;
+    if (rank < 0 || rank >= BOOK_LEVELS) return;
+    this.topChanged = true;
+    if (isBid) {
+      if (rank < this.bidChangedFrom) this.bidChangedFrom = rank;
+    } else if (rank < this.askChangedFrom) {
+      this.askChangedFrom = rank;
+    }
+  }
+
+  /**
+   * writeTop for the L2Book this book last wrote with writeTop or writeTopChanges (and
+   * nothing else wrote since): copies each side from its first changed rank only, as most
+   * updates touch a level or two near the touch.
+   */
+  writeTopChanges(out: L2Book): void {
+    const bids = this.bids;
+    const asks = this.asks;
+    const bidCount = Math.min(BOOK_LEVELS, bids.count);
+    const askCount = Math.min(BOOK_LEVELS, asks.count);
+    for (let r = this.bidChangedFrom; r < bidCount; r++) {
+      const i = bids.count - 1 - r;
+      out.bidPx[r] = bids.keys[i];
+      out.bidSz[r] = bids.sizes[i];
+    }
+    for (let r = Math.max(this.bidChangedFrom, bidCount); r < out.bidCount; r++) {
+      out.bidPx[r] = 0;
+      out.bidSz[r] = 0;
+    }
+    for (let r = this.askChangedFrom; r < askCount; r++) {
+      const i = asks.count - 1 - r;
+      out.askPx[r] = -asks.keys[i];
+      out.askSz[r] = asks.sizes[i];
+    }
+    for (let r = Math.max(this.askChangedFrom, askCount); r < out.askCount; r++) {
+      out.askPx[r] = 0;
+      out.askSz[r] = 0;
+    }
+    out.bidCount = bidCount;
+    out.askCount = askCount;
+    this.markTopWritten();
+  }
+
+  private markTopWritten(): void {
+    this.topChanged = false;
+    this.bidChangedFrom = BOOK_LEVELS;
+    this.askChangedFrom = BOOK_LEVELS;
   }
 
   /** Writes the best 20 levels a side into `out` (best first) and clears topChanged. */
@@ -268,6 +320,6 @@ export class CoinbaseBook {
     out.askSz.fill(0, askCount);
     out.bidCount = bidCount;
     out.askCount = askCount;
-    this.topChanged = false;
+    this.markTopWritten();
   }
 }

@@ -76,6 +76,8 @@ interface Product {
 }
 
 const DEFAULT_SILENCE_TIMEOUT_MS = 5000;
+/** performance.timeOrigin is fixed for the process; its getter validates its receiver on every read. */
+const TIME_ORIGIN_MS = performance.timeOrigin;
 const DEFAULT_RECONNECT_MIN_MS = 250;
 const DEFAULT_RECONNECT_MAX_MS = 30_000;
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -237,8 +239,10 @@ export class CoinbaseBookFeed {
 
   private onFrame(ws: WebSocket, data: RawData): void {
     if (ws !== this.ws || this.stopped) return;
-    this.lastFrameMs = performance.now();
-    const recvNs = this.clock();
+    const nowMs = performance.now();
+    this.lastFrameMs = nowMs;
+    // One clock read a frame serves both the silence check and the receive time, unless a clock was given.
+    const recvNs = this.clock === wallClockNs ? Math.round((TIME_ORIGIN_MS + nowMs) * 1e6) : this.clock();
     const frame = rawBytes(data);
     this.tap?.(frame, recvNs);
     let scanner: L2FrameScanner;
@@ -272,26 +276,26 @@ export class CoinbaseBookFeed {
       this.breakConnection(`book refused an update: ${(error as Error).message}`, true);
       return;
     }
-    let allLoaded = true;
-    for (const p of this.products) {
+    // Only the products this frame named can have changed (the scanner's product index is the products' order).
+    for (let e = 0; e < scanner.eventCount; e++) {
+      const index = scanner.eventProductIndex[e];
+      // Product ids are ASCII (toProductId), so every subscribed one is matched by index: -1 is a product not subscribed.
+      if (index < 0) continue;
+      const p = this.products[index];
       const book = p.book;
-      if (!book.loaded) {
-        allLoaded = false;
-        continue;
-      }
-      if (!book.topChanged) continue;
+      if (!book.loaded || !book.topChanged) continue;
       if (p.needsResync) {
         p.needsResync = false;
         this.counters.resyncs++;
       }
       const out = p.out;
-      book.writeTop(out);
+      book.writeTopChanges(out);
       out.recvNs = recvNs;
       out.valid = true;
       this.handlers.onBook(out);
     }
     // Every book rebuilt: the connection has proved itself, so the next failure starts the backoff over.
-    if (allLoaded) this.backoff.reset();
+    if (this.backoff.attempts > 0 && this.products.every((p) => p.book.loaded)) this.backoff.reset();
   }
 
   /** Invalidates every book and drops the socket; the close handler reconnects. */

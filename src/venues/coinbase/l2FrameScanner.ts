@@ -53,6 +53,22 @@ const DOT = 46;
 const ZERO = 48;
 const NINE = 57;
 
+// The literals of the canonical layout, as bytes: comparing byte arrays stays monomorphic and inlines.
+const WIRE_NEW_QUANTITY = wireBytes('","new_quantity":"');
+const WIRE_SEQUENCE_NUM = wireBytes('","sequence_num":');
+const WIRE_TIMESTAMP = wireBytes('","timestamp":"');
+const WIRE_UPDATES = wireBytes('","updates":[');
+const WIRE_EVENT_TIME = wireBytes(',"event_time":"');
+const WIRE_EVENTS = wireBytes(',"events":[');
+const WIRE_PRICE_LEVEL = wireBytes(',"price_level":"');
+const WIRE_BID = wireBytes('bid"');
+const WIRE_OFFER = wireBytes('offer"');
+const WIRE_SNAPSHOT_PRODUCT = wireBytes('snapshot","product_id":"');
+const WIRE_UPDATE_PRODUCT = wireBytes('update","product_id":"');
+const WIRE_L2_DATA_PREFIX = wireBytes('{"channel":"l2_data","client_id":"');
+const WIRE_SIDE = wireBytes('{"side":"');
+const WIRE_TYPE = wireBytes('{"type":"');
+
 export interface L2FrameScannerOptions {
   /** Levels one frame may hold (both sides, all events); a larger frame is refused. */
   maxLevels?: number;
@@ -145,6 +161,12 @@ export class L2FrameScanner {
     this.levelCount = 0;
     let eventsAt = -1;
     let eventsScanned = false;
+    if (this.scanCanonicalFrame()) return;
+    this.channel = '';
+    this.sequenceNum = -1;
+    this.eventCount = 0;
+    this.levelCount = 0;
+    this.pos = 0;
 
     this.skipWhitespace();
     this.expect(OPEN_BRACE, 'a frame must be a JSON object');
@@ -195,6 +217,96 @@ export class L2FrameScanner {
       this.pos = eventsAt;
       this.scanEvents();
     }
+  }
+
+  /**
+   * Reads an l2_data frame laid out exactly as Coinbase sends it, with no key dispatch:
+   * {"channel":"l2_data","client_id":"…","timestamp":"…","sequence_num":N,"events":[{"type":
+   * "update","product_id":"…","updates":[…]}]} with canonical updates. Returns false when the
+   * frame differs in any way (other channels included), and the general path then reads it
+   * from the start; what this path accepts the general one reads to the same result. On
+   * the venue codec benchmark's frames it takes the scan from about 0.9-1.2 to 0.55-0.65 us.
+   */
+  private scanCanonicalFrame(): boolean {
+    const text = this.text;
+    const end = this.end;
+    if (!this.matchesBytes(0, WIRE_L2_DATA_PREFIX)) return false;
+    let p = this.plainStringEnd(WIRE_L2_DATA_PREFIX.length);
+    if (p < 0 || !this.matchesBytes(p, WIRE_TIMESTAMP)) return false;
+    p = this.plainStringEnd(p + WIRE_TIMESTAMP.length);
+    if (p < 0 || !this.matchesBytes(p, WIRE_SEQUENCE_NUM)) return false;
+    p += WIRE_SEQUENCE_NUM.length;
+    const seqStart = p;
+    let seq = 0;
+    while (p < end && text[p] >= ZERO && text[p] <= NINE && p - seqStart < 15) seq = seq * 10 + (text[p++] - ZERO);
+    if (p === seqStart || !this.matchesBytes(p, WIRE_EVENTS)) return false;
+    p += WIRE_EVENTS.length;
+    this.channel = L2_CHANNEL;
+    this.sequenceNum = seq;
+    if (text[p] === CLOSE_BRACKET) return p + 2 === end && text[p + 1] === CLOSE_BRACE;
+    for (;;) {
+      if (this.eventCount === this.maxEvents || !this.matchesBytes(p, WIRE_TYPE)) return false;
+      if (this.eventCount === this.eventSnapshot.length) this.growEvents();
+      const index = this.eventCount;
+      p += WIRE_TYPE.length;
+      let kind: number;
+      if (this.matchesBytes(p, WIRE_UPDATE_PRODUCT)) {
+        kind = 0;
+        p += WIRE_UPDATE_PRODUCT.length;
+      } else if (this.matchesBytes(p, WIRE_SNAPSHOT_PRODUCT)) {
+        kind = 1;
+        p += WIRE_SNAPSHOT_PRODUCT.length;
+      } else {
+        return false;
+      }
+      const idStart = p;
+      const idEnd = this.plainStringEnd(p);
+      if (idEnd <= idStart || !this.matchesBytes(idEnd, WIRE_UPDATES)) return false;
+      this.strStart = idStart;
+      this.strEnd = idEnd;
+      const productIndex = this.knownIndex();
+      p = idEnd;
+      this.eventLevelStart[index] = this.levelCount;
+      this.pos = p + WIRE_UPDATES.length;
+      if (text[this.pos] === CLOSE_BRACKET) {
+        this.pos++;
+      } else {
+        for (;;) {
+          if (this.levelCount === this.maxLevels) return false;
+          if (this.levelCount === this.levelPx1e9.length) this.growLevels();
+          if (!this.scanCanonicalUpdate()) return false;
+          const c = text[this.pos++];
+          if (c === CLOSE_BRACKET) break;
+          if (c !== COMMA) return false;
+        }
+      }
+      p = this.pos;
+      if (text[p] !== CLOSE_BRACE) return false;
+      p++;
+      this.eventLevelEnd[index] = this.levelCount;
+      this.eventSnapshot[index] = kind;
+      this.eventProductId[index] = productIndex >= 0 ? this.known[productIndex] : this.stringOf(idStart, idEnd);
+      this.eventProductIndex[index] = productIndex;
+      this.eventCount++;
+      if (text[p] === COMMA) {
+        p++;
+        continue;
+      }
+      if (p + 2 !== end || text[p] !== CLOSE_BRACKET || text[p + 1] !== CLOSE_BRACE) return false;
+      this.pos = end;
+      return true;
+    }
+  }
+
+  /** The index of the '"' closing a string that starts at `from` and holds no escape, or -1. */
+  private plainStringEnd(from: number): number {
+    const text = this.text;
+    for (let i = from; i < this.end; i++) {
+      const c = text[i];
+      if (c === QUOTE) return i;
+      if (c === BACKSLASH) return -1;
+    }
+    return -1;
   }
 
   private scanEvents(): void {
@@ -363,25 +475,25 @@ export class L2FrameScanner {
   private scanCanonicalUpdate(): boolean {
     const text = this.text;
     let p = this.pos;
-    if (!this.matches(p, '{"side":"')) return false;
-    p += 9;
+    if (!this.matchesBytes(p, WIRE_SIDE)) return false;
+    p += WIRE_SIDE.length;
     let side: number;
-    if (this.matches(p, 'bid"')) {
+    if (this.matchesBytes(p, WIRE_BID)) {
       side = 1;
-      p += 4;
-    } else if (this.matches(p, 'offer"')) {
+      p += WIRE_BID.length;
+    } else if (this.matchesBytes(p, WIRE_OFFER)) {
       side = 0;
-      p += 6;
+      p += WIRE_OFFER.length;
     } else {
       return false;
     }
-    if (!this.matches(p, ',"event_time":"')) return false;
-    p = this.quoteAt(p + 15) + 1;
-    if (p === 0 || !this.matches(p, ',"price_level":"')) return false;
-    p += 16;
+    if (!this.matchesBytes(p, WIRE_EVENT_TIME)) return false;
+    p = this.quoteAt(p + WIRE_EVENT_TIME.length) + 1;
+    if (p === 0 || !this.matchesBytes(p, WIRE_PRICE_LEVEL)) return false;
+    p += WIRE_PRICE_LEVEL.length;
     const pxEnd = this.quoteAt(p);
-    if (pxEnd < 0 || !this.matches(pxEnd, '","new_quantity":"')) return false;
-    const qtyStart = pxEnd + 18;
+    if (pxEnd < 0 || !this.matchesBytes(pxEnd, WIRE_NEW_QUANTITY)) return false;
+    const qtyStart = pxEnd + WIRE_NEW_QUANTITY.length;
     const qtyEnd = this.quoteAt(qtyStart);
     if (qtyEnd < 0 || qtyEnd + 1 >= this.end || text[qtyEnd + 1] !== CLOSE_BRACE) return false;
     this.strStart = p;
@@ -563,7 +675,17 @@ export class L2FrameScanner {
     return true;
   }
 
+  /** Whether the frame holds `expected` at `at`. */
+  private matchesBytes(at: number, expected: Uint8Array): boolean {
+    const length = expected.length;
+    if (at + length > this.end) return false;
+    const text = this.text;
+    for (let i = 0; i < length; i++) if (text[at + i] !== expected[i]) return false;
+    return true;
+  }
+
   private peek(): number {
+
     return this.pos < this.end ? this.text[this.pos] : -1;
   }
 
@@ -615,4 +737,8 @@ export class L2FrameScanner {
   private fail(reason: string, offset: number): never {
     throw new L2FrameError(offset >= this.end ? `${reason} (the frame ends early)` : reason, offset);
   }
+}
+
+function wireBytes(literal: string): Uint8Array {
+  return Uint8Array.from(literal, (c) => c.charCodeAt(0));
 }

@@ -67,11 +67,25 @@ const UPPER_E = 69;
 const MAX_SKIP_DEPTH = 64;
 const UINT32_MAX = 4_294_967_295;
 const PX_DECIMALS = 9;
+/** Significant digits the canonical path reads into one integer: 15 always fit in 2^53. */
+const FAST_DIGITS = 15;
 const QTY_DECIMALS = 8;
 
 const EMPTY = Buffer.alloc(0);
 const INITIAL_ENTRIES = 256;
 const INITIAL_MESSAGES = 16;
+
+// The literals of the canonical layout, as bytes: comparing byte arrays stays monomorphic and inlines.
+const WIRE_BOOK_PREFIX = wireBytes('{"channel":"book","type":"');
+const WIRE_BIDS = wireBytes('","bids":[');
+const WIRE_ASKS = wireBytes(',"asks":[');
+const WIRE_CHECKSUM = wireBytes(',"checksum":');
+const WIRE_QTY = wireBytes(',"qty":');
+const WIRE_TIMESTAMP = wireBytes(',"timestamp":"');
+const WIRE_SNAPSHOT_DATA = wireBytes('snapshot","data":[');
+const WIRE_UPDATE_DATA = wireBytes('update","data":[');
+const WIRE_PRICE = wireBytes('{"price":');
+const WIRE_SYMBOL = wireBytes('{"symbol":"');
 
 export class BookFrameScanner {
   readonly maxEntries: number;
@@ -171,6 +185,10 @@ export class BookFrameScanner {
     this.pos = 0;
     this.messageCount = 0;
     this.entryCount = 0;
+    if (this.scanCanonical()) return true;
+    this.messageCount = 0;
+    this.entryCount = 0;
+    this.pos = 0;
     this.skipWs();
     this.expect(LBRACE, 'a frame must be a JSON object');
     let isBook = false;
@@ -228,6 +246,166 @@ export class BookFrameScanner {
       this.readData();
     }
     return true;
+  }
+
+  /**
+   * Reads a book frame laid out exactly as Kraken sends it, with no key dispatch:
+   * {"channel":"book","type":"update","data":[{"symbol":"…","bids":[{"price":…,"qty":…}],
+   * "asks":[…],"checksum":…,"timestamp":"…"}]} (the timestamp optional, as in snapshots),
+   * and plain numbers of at most FAST_DIGITS significant digits and no more decimals than
+   * the scale. Returns false when the frame differs in any way, and the general path then
+   * reads it from the start (and names what is wrong, if anything); what this path accepts
+   * the general one reads to the same result, so only speed depends on the layout. On the
+   * venue codec benchmark's frames (Node 20.20, shared 2-core box) it takes the scan from
+   * about 0.85 to 0.33-0.44 us a frame.
+   */
+  private scanCanonical(): boolean {
+    const text = this.text;
+    const end = this.end;
+    if (!this.matchesBytes(0, WIRE_BOOK_PREFIX)) return false;
+    let p = WIRE_BOOK_PREFIX.length;
+    if (this.matchesBytes(p, WIRE_UPDATE_DATA)) {
+      this.type = 'update';
+      p += WIRE_UPDATE_DATA.length;
+    } else if (this.matchesBytes(p, WIRE_SNAPSHOT_DATA)) {
+      this.type = 'snapshot';
+      p += WIRE_SNAPSHOT_DATA.length;
+    } else {
+      return false;
+    }
+    if (text[p] === RBRACKET) return p + 2 === end && text[p + 1] === RBRACE;
+    for (;;) {
+      const index = this.messageCount;
+      if (index >= this.maxMessages || !this.matchesBytes(p, WIRE_SYMBOL)) return false;
+      this.ensureMessages(index + 1);
+      p += WIRE_SYMBOL.length;
+      const symbolStart = p;
+      while (p < end && text[p] !== QUOTE) {
+        if (text[p] === BACKSLASH) return false;
+        p++;
+      }
+      if (p === end) return false;
+      this.strStart = symbolStart;
+      this.strEnd = p;
+      const symbolIndex = this.knownIndex();
+      if (!this.matchesBytes(p, WIRE_BIDS)) return false;
+      this.bidStart[index] = this.entryCount;
+      p = this.canonicalLevels(p + WIRE_BIDS.length);
+      if (p < 0) return false;
+      this.bidEnd[index] = this.entryCount;
+      if (!this.matchesBytes(p, WIRE_ASKS)) return false;
+      this.askStart[index] = this.entryCount;
+      p = this.canonicalLevels(p + WIRE_ASKS.length);
+      if (p < 0) return false;
+      this.askEnd[index] = this.entryCount;
+      if (!this.matchesBytes(p, WIRE_CHECKSUM)) return false;
+      p += WIRE_CHECKSUM.length;
+      const checksumStart = p;
+      let checksum = 0;
+      while (p < end && text[p] >= ZERO && text[p] <= NINE && p - checksumStart < 10) checksum = checksum * 10 + (text[p++] - ZERO);
+      if (p === checksumStart || checksum > UINT32_MAX) return false;
+      if (this.matchesBytes(p, WIRE_TIMESTAMP)) {
+        p += WIRE_TIMESTAMP.length;
+        while (p < end && text[p] !== QUOTE) {
+          if (text[p] === BACKSLASH) return false;
+          p++;
+        }
+        p++;
+      }
+      if (p >= end || text[p] !== RBRACE) return false;
+      p++;
+      this.symbols[index] = symbolIndex >= 0 ? this.known[symbolIndex] : text.toString('utf8', symbolStart, this.strEnd);
+      this.symbolIndex[index] = symbolIndex;
+      this.checksums[index] = checksum;
+      this.messageCount = index + 1;
+      if (text[p] === COMMA) {
+        p++;
+        continue;
+      }
+      return p + 2 === end && text[p] === RBRACKET && text[p + 1] === RBRACE;
+    }
+  }
+
+  /** The canonical path's level list from just after its "[": the position after its "]", or -1 to fall back. */
+  private canonicalLevels(from: number): number {
+    const text = this.text;
+    let p = from;
+    if (text[p] === RBRACKET) return p + 1;
+    for (;;) {
+      const entry = this.entryCount;
+      if (entry >= this.maxEntries || !this.matchesBytes(p, WIRE_PRICE)) return -1;
+      this.ensureEntries(entry + 1);
+      p = this.canonicalNumber(p + WIRE_PRICE.length, PX_DECIMALS);
+      if (p < 0 || this.numScaled === 0) return -1;
+      this.px1e9[entry] = this.numScaled;
+      this.pxDigits[entry] = this.numDigits;
+      this.pxZeros[entry] = 0;
+      this.pxDecimals[entry] = this.numDecimals;
+      const pxCrc = this.numTextCrc;
+      const pxLength = this.numTextLength;
+      if (!this.matchesBytes(p, WIRE_QTY)) return -1;
+      p = this.canonicalNumber(p + WIRE_QTY.length, QTY_DECIMALS);
+      if (p < 0 || text[p] !== RBRACE) return -1;
+      this.qty1e8[entry] = this.numScaled;
+      this.qtyDigits[entry] = this.numDigits;
+      this.qtyZeros[entry] = 0;
+      this.qtyDecimals[entry] = this.numDecimals;
+      // The qty text follows the price text: shift the price's CRC over the qty's length.
+      this.textCrc[entry] = crc32Append(pxCrc, this.numTextCrc, this.numTextLength);
+      this.textLength[entry] = pxLength + this.numTextLength;
+      this.entryCount = entry + 1;
+      const next = text[p + 1];
+      p += 2;
+      if (next === RBRACKET) return p;
+      if (next !== COMMA) return -1;
+    }
+  }
+
+  /**
+   * The canonical path's number: digits with an optional fraction, no sign or exponent, at
+   * most FAST_DIGITS significant digits (so every digit accumulates exactly into one
+   * integer) and at most `scaleDecimals` decimals. Leaves what readNumber would in the num*
+   * fields (numZeros is always 0 here) and returns the position after it, or -1 to fall back.
+   */
+  private canonicalNumber(from: number, scaleDecimals: number): number {
+    const text = this.text;
+    const end = this.end;
+    let p = from;
+    let all = 0;
+    let crc = 0;
+    let significant = 0;
+    let c = text[p];
+    while (c >= ZERO && c <= NINE) {
+      if (all !== 0 || c !== ZERO) {
+        crc = crc32Byte(crc, c);
+        significant++;
+      }
+      all = all * 10 + (c - ZERO);
+      c = ++p < end ? text[p] : 0;
+    }
+    if (p === from) return -1;
+    let decimals = 0;
+    if (c === DOT) {
+      const fractionStart = ++p;
+      c = p < end ? text[p] : 0;
+      while (c >= ZERO && c <= NINE) {
+        if (all !== 0 || c !== ZERO) {
+          crc = crc32Byte(crc, c);
+          significant++;
+        }
+        all = all * 10 + (c - ZERO);
+        c = ++p < end ? text[p] : 0;
+      }
+      decimals = p - fractionStart;
+      if (decimals === 0 || decimals > scaleDecimals) return -1;
+    }
+    if (significant > FAST_DIGITS || c === LOWER_E || c === UPPER_E) return -1;
+    this.numScaled = all * POW10[scaleDecimals - decimals];
+    this.numDigits = all;
+    this.numDecimals = decimals;
+    this.numTextCrc = crc;
+    this.numTextLength = significant;
+    return p;
   }
 
   private readData(): void {
@@ -595,7 +773,17 @@ export class BookFrameScanner {
     this.pos = i;
   }
 
+  /** Whether the frame holds `expected` at `at`. */
+  private matchesBytes(at: number, expected: Uint8Array): boolean {
+    const length = expected.length;
+    if (at + length > this.end) return false;
+    const text = this.text;
+    for (let i = 0; i < length; i++) if (text[at + i] !== expected[i]) return false;
+    return true;
+  }
+
   private peek(): number {
+
     return this.text[this.pos];
   }
 
@@ -653,4 +841,8 @@ function growU8(old: Uint8Array, size: number) {
   const next = new Uint8Array(size);
   next.set(old);
   return next;
+}
+
+function wireBytes(literal: string): Uint8Array {
+  return Uint8Array.from(literal, (c) => c.charCodeAt(0));
 }

@@ -15,6 +15,15 @@ import { CHECKSUM_LEVELS, crc32Append, crc32Digits, crc32Zeros, TEXT_NOT_HELD } 
 // message when each level's text was run byte by byte, and nothing measurable (under
 // 0.04 us, inside the noise) once a level costs four lookups.
 
+/**
+ * Shifts of up to this many levels are a plain loop: ten copyWithin calls (one per array)
+ * cost about 0.3 us whatever the length, several times a short loop (the depth-10 books the
+ * node subscribes to shift under 10 levels); longer shifts use copyWithin.
+ */
+const SHORT_SHIFT = 32;
+/** BookSide.changedFrom when no level changed. */
+const NONE_CHANGED = 1 << 30;
+
 export const KRAKEN_BOOK_DEPTHS: readonly number[] = [10, 25, 100, 500, 1000];
 
 export function isKrakenBookDepth(depth: number): boolean {
@@ -60,6 +69,8 @@ export class BookSide {
   textCrc: Int32Array;
   textLength: Uint8Array;
   count = 0;
+  /** Lowest index whose level changed since markWritten(); NONE_CHANGED when none did. */
+  changedFrom = 0;
 
   constructor(
     /** Bids are best when highest, asks when lowest. */
@@ -85,10 +96,14 @@ export class BookSide {
     const at = this.search(px1e9);
     const found = at < this.count && this.px1e9[at] === px1e9;
     if (qty1e8 === 0) {
-      if (found) this.removeAt(at);
+      if (found) {
+        this.removeAt(at);
+        if (at < this.changedFrom) this.changedFrom = at;
+      }
       return;
     }
     if (!found) this.insertAt(at);
+    if (at < this.changedFrom) this.changedFrom = at;
     this.px1e9[at] = px1e9;
     this.qty1e8[at] = qty1e8;
     this.pxDigits[at] = e.pxDigits[i];
@@ -106,11 +121,20 @@ export class BookSide {
   }
 
   truncate(depth: number): void {
-    if (this.count > depth) this.count = depth;
+    if (this.count > depth) {
+      this.count = depth;
+      if (depth < this.changedFrom) this.changedFrom = depth;
+    }
   }
 
   clear(): void {
     this.count = 0;
+    this.changedFrom = 0;
+  }
+
+  /** Forgets the changes so far (they have been written out). */
+  markWritten(): void {
+    this.changedFrom = NONE_CHANGED;
   }
 
   /** Continues a CRC register over the digit text of the top CHECKSUM_LEVELS levels. */
@@ -161,7 +185,7 @@ export class BookSide {
   private insertAt(at: number): void {
     if (this.count === this.px1e9.length) this.grow();
     const n = this.count;
-    if (at < n) {
+    if (n - at > SHORT_SHIFT) {
       this.textCrc.copyWithin(at + 1, at, n);
       this.textLength.copyWithin(at + 1, at, n);
       this.px1e9.copyWithin(at + 1, at, n);
@@ -172,13 +196,15 @@ export class BookSide {
       this.qtyZeros.copyWithin(at + 1, at, n);
       this.pxDecimals.copyWithin(at + 1, at, n);
       this.qtyDecimals.copyWithin(at + 1, at, n);
+    } else {
+      for (let i = n; i > at; i--) this.move(i - 1, i);
     }
     this.count = n + 1;
   }
 
   private removeAt(at: number): void {
     const n = this.count;
-    if (at + 1 < n) {
+    if (n - at > SHORT_SHIFT) {
       this.textCrc.copyWithin(at, at + 1, n);
       this.textLength.copyWithin(at, at + 1, n);
       this.px1e9.copyWithin(at, at + 1, n);
@@ -189,8 +215,24 @@ export class BookSide {
       this.qtyZeros.copyWithin(at, at + 1, n);
       this.pxDecimals.copyWithin(at, at + 1, n);
       this.qtyDecimals.copyWithin(at, at + 1, n);
+    } else {
+      for (let i = at + 1; i < n; i++) this.move(i, i - 1);
     }
     this.count = n - 1;
+  }
+
+  /** Copies level `from` over level `to`. */
+  private move(from: number, to: number): void {
+    this.px1e9[to] = this.px1e9[from];
+    this.qty1e8[to] = this.qty1e8[from];
+    this.pxDigits[to] = this.pxDigits[from];
+    this.qtyDigits[to] = this.qtyDigits[from];
+    this.pxZeros[to] = this.pxZeros[from];
+    this.qtyZeros[to] = this.qtyZeros[from];
+    this.pxDecimals[to] = this.pxDecimals[from];
+    this.qtyDecimals[to] = this.qtyDecimals[from];
+    this.textCrc[to] = this.textCrc[from];
+    this.textLength[to] = this.textLength[from];
   }
 
   private grow(): void {
@@ -255,6 +297,8 @@ export class KrakenBook {
 
   /** Copies the top 20 levels (or fewer) into an L2Book; leaves its recvNs and valid alone. */
   writeTop(book: L2Book): void {
+    this.bids.markWritten();
+    this.asks.markWritten();
     const bidCount = Math.min(this.bids.count, book.bidPx.length);
     const askCount = Math.min(this.asks.count, book.askPx.length);
     // Plain loops: subarray() would allocate a view per side on every message.
@@ -269,6 +313,40 @@ export class KrakenBook {
     book.bidCount = bidCount;
     book.askCount = askCount;
   }
+
+  /**
+   * writeTop for the L2Book this book last wrote with writeTop or writeTopChanges (and
+   * nothing else wrote since): copies only the levels from the first one changed since,
+   * as most updates touch a level or two. Returns whether the top changed at all.
+   */
+  writeTopChanges(book: L2Book): boolean {
+    const bids = writeSideChanges(this.bids, book.bidPx, book.bidSz, book.bidCount);
+    const asks = writeSideChanges(this.asks, book.askPx, book.askSz, book.askCount);
+    book.bidCount = Math.min(this.bids.count, book.bidPx.length);
+    book.askCount = Math.min(this.asks.count, book.askPx.length);
+    return bids || asks;
+  }
+}
+
+/**
+ * Writes one side's changed levels into an L2Book side that holds what this side last
+ * wrote (`written` levels): from the first changed level to the end of the top, zeroing
+ * levels the side no longer has. Returns whether any of the top changed.
+ */
+function writeSideChanges(side: BookSide, px: Float64Array, sz: Float64Array, written: number): boolean {
+  const count = Math.min(side.count, px.length);
+  const from = side.changedFrom;
+  side.markWritten();
+  if (from >= px.length) return false;
+  for (let i = from; i < count; i++) {
+    px[i] = side.px1e9[i];
+    sz[i] = side.qty1e8[i];
+  }
+  for (let i = Math.max(from, count); i < written; i++) {
+    px[i] = 0;
+    sz[i] = 0;
+  }
+  return from < count || from < written;
 }
 
 function applyRange(side: BookSide, e: LevelEntries, start: number, end: number): void {

@@ -13,7 +13,7 @@ import { KrakenBook } from './krakenBook.ts';
 export const NOT_BOOK_FRAME = -1;
 
 export interface BookDecoderListener {
-  /** A verified book changed; the L2Book object is reused per symbol: copy what you keep. */
+  /** A verified book's top 20 changed (or it just became valid); the L2Book object is reused per symbol: copy what you keep. */
   onBook?(book: L2Book): void;
   /** A message's checksum did not match the book it produced; the book is now invalid. */
   onChecksumMismatch?(symbol: string, expected: number, computed: number): void;
@@ -85,8 +85,11 @@ export class KrakenBookDecoder {
         this.listener.onChecksumMismatch?.(entry.book.symbol, expected, computed);
         continue;
       }
+      const wasValid = entry.valid;
       this.setValid(entry, true);
-      entry.book.writeTop(entry.top);
+      // Only a changed top is published (as the sim venue does): at depths past 20 most
+      // updates land below it, and the copy covers the changed levels alone.
+      if (!entry.book.writeTopChanges(entry.top) && wasValid) continue;
       entry.top.recvNs = recvNs;
       this.listener.onBook?.(entry.top);
     }

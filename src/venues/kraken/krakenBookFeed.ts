@@ -55,10 +55,8 @@ const CLOSE_POLICY_VIOLATION = 1008;
 const STOP_CLOSE_WAIT_MS = 2_000;
 /** Subscribe/unsubscribe requests awaiting an answer; older entries are forgotten. */
 const MAX_PENDING_REQUESTS = 10_000;
-
-function wallClockNs(): number {
-  return (performance.timeOrigin + performance.now()) * 1_000_000;
-}
+/** performance.timeOrigin is fixed for the process; its getter validates its receiver on every read. */
+const TIME_ORIGIN_MS = performance.timeOrigin;
 
 export class KrakenBookFeed {
   readonly symbols: readonly string[];
@@ -169,12 +167,14 @@ export class KrakenBookFeed {
     });
     ws.on('message', (data, isBinary) => {
       if (this.ws !== ws) return;
-      this.lastTrafficMs = performance.now();
+      // One clock read a frame serves both the silence check and the book's receive time.
+      const nowMs = performance.now();
+      this.lastTrafficMs = nowMs;
       if (isBinary) {
         this.notice('binary frame ignored');
         return;
       }
-      this.onFrame(data as Buffer);
+      this.onFrame(data as Buffer, (TIME_ORIGIN_MS + nowMs) * 1_000_000);
     });
     ws.on('error', (error) => {
       closeReason = error.message;
@@ -205,8 +205,7 @@ export class KrakenBookFeed {
     }, delayMs);
   }
 
-  private onFrame(data: Buffer): void {
-    const recvNs = wallClockNs();
+  private onFrame(data: Buffer, recvNs: number): void {
     this.tap?.(data, recvNs);
     let applied: number;
     try {
@@ -262,7 +261,8 @@ export class KrakenBookFeed {
   }
 
   private onVerifiedBook(book: L2Book): void {
-    if (this.resyncing.delete(book.symbol)) this.counters.resyncs++;
+    // Nearly always empty: skip hashing the symbol on every book.
+    if (this.resyncing.size > 0 && this.resyncing.delete(book.symbol)) this.counters.resyncs++;
     // A verified snapshot proves the connection healthy.
     this.backoff.reset();
     this.handlers.onBook(book);
