@@ -108,6 +108,7 @@ function engineView(books: L2Book[]): Engine {
     rateHeadroom: 0,
     rateCapacity: 0,
     rateLimited: 0,
+    currentAtMs: 0,
   });
   const venues = [
     { name: 'sim_a', kind: 'sim', symbols: ['BTC/USD'], health },

@@ -328,6 +328,21 @@ describe('KrakenVenue against the emulator', () => {
     expect(kinds(r.clientOrderId)).toEqual(['ack']);
   });
 
+  it('keeps an unchanged book current while the venue sends heartbeats, publishing nothing', async () => {
+    const v = await startVenue();
+    emulator.pauseFeed(true);
+    try {
+      await settle(300);
+      const books = rec.books;
+      const pausedAtMs = Date.now();
+      await rec.waitFor('a heartbeat after the pause', () => v.health().currentAtMs > pausedAtMs + 500, 15_000);
+      expect(rec.books).toBe(books);
+      expect(v.health().invalidBooks).toBe(0);
+    } finally {
+      emulator.pauseFeed(false);
+    }
+  });
+
   it('counts a corrupted checksum and rebuilds the book from a fresh snapshot', async () => {
     const v = await startVenue();
     emulator.corruptNextChecksum(SYMBOL);

@@ -526,6 +526,15 @@ export class Engine {
     return config === undefined || config.kind === 'sim' ? undefined : config;
   }
 
+  /**
+   * When a venue's market data was last known current, wall ms (0: never): its latest book,
+   * or a live venue's latest frame received with every book valid (a heartbeat proves an
+   * unchanged book is still current; a book that only changed below its top 20 publishes nothing).
+   */
+  dataAtMs(venueIndex: number): number {
+    return Math.max(this.venueStates[venueIndex].lastDataMs, this.venues[venueIndex].health().currentAtMs);
+  }
+
   /** The mark price (mid) of a symbol on a venue, px_1e9; 0 before its first book. */
   mark(venueName: string, symbol: string): number {
     const i = this.venues.findIndex((v) => v.name === venueName);
@@ -689,7 +698,7 @@ export class Engine {
   private checkHealth(): void {
     if (this.phase !== 'trading') return;
     const nowMs = this.time.nowMs();
-    const health = this.venues.map((v, i) => ({ name: v.name, lastDataMs: this.venueStates[i].lastDataMs, openOrders: this.openOrdersOn(v.name) }));
+    const health = this.venues.map((v, i) => ({ name: v.name, lastDataMs: this.dataAtMs(i), openOrders: this.openOrdersOn(v.name) }));
     const stale = this.monitor.staleVenue(nowMs, health);
     if (stale !== '') this.autoHalt('stale-data', stale);
     for (const d of this.deployments) this.checkDailyLoss(d, nowMs);

@@ -101,7 +101,7 @@ export class ViewPublisher implements EventSink {
           name: v.name,
           kind: v.kind,
           connected: health.connection === 'connected' && state.status !== 'maintenance',
-          dataAgeMs: state.lastDataMs === 0 ? -1 : nowMs - state.lastDataMs,
+          dataAgeMs: e.dataAtMs(i) === 0 ? -1 : nowMs - e.dataAtMs(i),
           booksValid: health.invalidBooks === 0 && symbolBooks.every((b) => b !== undefined && b.valid),
           rateLimitHeadroom: health.rateCapacity > 0 ? health.rateHeadroom / health.rateCapacity : null,
         };

@@ -149,7 +149,7 @@ export class ReplayVenue implements Venue {
   health(): VenueHealth {
     let invalid = 0;
     for (const s of this.states.values()) if (s.latest === null || !s.latest.valid) invalid++;
-    return { connection: 'connected', invalidBooks: invalid, resyncs: 0, checksumFailures: this.options.books.failures, sequenceGaps: 0, reconnects: 0, rateHeadroom: 0, rateCapacity: 0, rateLimited: 0 };
+    return { connection: 'connected', invalidBooks: invalid, resyncs: 0, checksumFailures: this.options.books.failures, sequenceGaps: 0, reconnects: 0, rateHeadroom: 0, rateCapacity: 0, rateLimited: 0, currentAtMs: 0 };
   }
 
   get openOrders(): number {

@@ -78,6 +78,12 @@ export interface VenueHealth {
   rateCapacity: number;
   /** Venue rate-limit answers turned into RATE_LIMIT rejects. */
   rateLimited: number;
+  /**
+   * Wall ms of the latest market-data frame (an update, a heartbeat, a pong) received while
+   * every book was valid: the books were current then even if nothing in them changed. 0
+   * when the venue does not track it (the sim venue: its books are its own).
+   */
+  currentAtMs: number;
 }
 
 /** One order resting at the venue, as reconciliation sees it. */

@@ -61,7 +61,7 @@ export interface CoinbaseBookFeedOptions {
   onFrame?: (frame: Buffer, recvNs: number) => void;
 }
 
-export type CoinbaseBookFeedHealth = Pick<VenueHealth, 'connection' | 'invalidBooks' | 'resyncs' | 'sequenceGaps' | 'reconnects'> & {
+export type CoinbaseBookFeedHealth = Pick<VenueHealth, 'connection' | 'invalidBooks' | 'resyncs' | 'sequenceGaps' | 'reconnects' | 'currentAtMs'> & {
   /** Frames that could not be read (each one also rebuilt the books). */
   badFrames: number;
 };
@@ -125,6 +125,8 @@ export class CoinbaseBookFeed {
   private readonly counters = { resyncs: 0, sequenceGaps: 0, reconnects: 0, badFrames: 0 };
 
   private readonly tap: ((frame: Buffer, recvNs: number) => void) | undefined;
+  /** See VenueHealth.currentAtMs. */
+  private currentAtMs = 0;
 
   constructor(options: CoinbaseBookFeedOptions) {
     if (options.symbols.length === 0) throw new RangeError('a Coinbase book feed needs at least one symbol');
@@ -186,7 +188,7 @@ export class CoinbaseBookFeed {
   health(): CoinbaseBookFeedHealth {
     let invalidBooks = 0;
     for (const p of this.products) if (!p.book.loaded) invalidBooks++;
-    return { connection: this.state, invalidBooks, ...this.counters };
+    return { connection: this.state, invalidBooks, currentAtMs: this.currentAtMs, ...this.counters };
   }
 
   private connect(reason: string): void {
@@ -269,7 +271,10 @@ export class CoinbaseBookFeed {
       return;
     }
     this.expectedSeq = seq + 1;
-    if (scanner.channel !== L2_CHANNEL) return;
+    if (scanner.channel !== L2_CHANNEL) {
+      this.markCurrent(nowMs);
+      return;
+    }
     try {
       this.decoder.applyScanned();
     } catch (error) {
@@ -296,6 +301,12 @@ export class CoinbaseBookFeed {
     }
     // Every book rebuilt: the connection has proved itself, so the next failure starts the backoff over.
     if (this.backoff.attempts > 0 && this.products.every((p) => p.book.loaded)) this.backoff.reset();
+    this.markCurrent(nowMs);
+  }
+
+  /** A frame arrived in sequence: with every book loaded, the books are current as of now. */
+  private markCurrent(nowMs: number): void {
+    if (this.products.every((p) => p.book.loaded)) this.currentAtMs = TIME_ORIGIN_MS + nowMs;
   }
 
   /** Invalidates every book and drops the socket; the close handler reconnects. */

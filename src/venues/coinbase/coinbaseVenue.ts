@@ -238,6 +238,7 @@ export class CoinbaseVenue implements Venue {
       rateHeadroom: this.limiter.headroom(),
       rateCapacity: this.limiter.capacity,
       rateLimited: this.rateLimited,
+      currentAtMs: book?.currentAtMs ?? 0,
     };
   }
 

@@ -41,7 +41,7 @@ export interface KrakenBookFeedOptions {
   onFrame?: (frame: Buffer, recvNs: number) => void;
 }
 
-export interface KrakenBookFeedHealth extends Pick<VenueHealth, 'connection' | 'invalidBooks' | 'resyncs' | 'checksumFailures' | 'reconnects'> {
+export interface KrakenBookFeedHealth extends Pick<VenueHealth, 'connection' | 'invalidBooks' | 'resyncs' | 'checksumFailures' | 'reconnects' | 'currentAtMs'> {
   /** Subscriptions the venue refused. */
   subscribeRejects: number;
   /** Book frames that could not be read. */
@@ -82,6 +82,8 @@ export class KrakenBookFeed {
   private counters = { resyncs: 0, reconnects: 0, subscribeRejects: 0, badFrames: 0 };
 
   private readonly tap: ((frame: Buffer, recvNs: number) => void) | undefined;
+  /** See VenueHealth.currentAtMs. */
+  private currentAtMs = 0;
 
   constructor(options: KrakenBookFeedOptions) {
     if (!isKrakenBookDepth(options.depth)) throw new RangeError(`Kraken book depth must be one of ${KRAKEN_BOOK_DEPTHS.join(', ')}, got ${options.depth}`);
@@ -138,6 +140,7 @@ export class KrakenBookFeed {
 
   health(): KrakenBookFeedHealth {
     return {
+      currentAtMs: this.currentAtMs,
       connection: this.connection,
       invalidBooks: this.decoder.invalidCount(),
       resyncs: this.counters.resyncs,
@@ -175,6 +178,7 @@ export class KrakenBookFeed {
         return;
       }
       this.onFrame(data as Buffer, (TIME_ORIGIN_MS + nowMs) * 1_000_000);
+      if (this.decoder.invalidCount() === 0) this.currentAtMs = TIME_ORIGIN_MS + nowMs;
     });
     ws.on('error', (error) => {
       closeReason = error.message;

@@ -327,6 +327,7 @@ export class KrakenVenue implements Venue {
       rateHeadroom: this.limiter.headroom(),
       rateCapacity: this.limiter.capacity,
       rateLimited: this.counters.rateLimited,
+      currentAtMs: book?.currentAtMs ?? 0,
       deadManArmed: this.deadManArmed,
       deadManFailures: this.counters.deadManFailures,
       deadManLastError: this.deadManLastError,

@@ -315,7 +315,7 @@ export class SimVenue implements Venue {
   }
 
   health(): VenueHealth {
-    return { connection: 'connected', invalidBooks: 0, resyncs: 0, checksumFailures: 0, sequenceGaps: 0, reconnects: 0, rateHeadroom: 0, rateCapacity: 0, rateLimited: 0 };
+    return { connection: 'connected', invalidBooks: 0, resyncs: 0, checksumFailures: 0, sequenceGaps: 0, reconnects: 0, rateHeadroom: 0, rateCapacity: 0, rateLimited: 0, currentAtMs: 0 };
   }
 
   /** Resting user orders across all symbols. */
