@@ -100,8 +100,9 @@ describe('replay of the example maker on the real Kraken capture', () => {
 
   it('plays every frame of the capture, verified by the live decoder, and the maker orders and fills', () => {
     expect(first.frames).toBe(4279);
-    // BTC/CHF's books in the capture: each one a checksum-verified update or snapshot.
-    expect(first.books).toBe(290);
+    // BTC/CHF has 290 frames in the capture, each checksum-verified; a book is published
+    // only when its top 20 changed, which all but one of them (a change deeper down) do.
+    expect(first.books).toBe(289);
     const maker = first.instances[0];
     expect(maker.label).toBe('maker');
     expect(maker.orders).toBeGreaterThan(0);
