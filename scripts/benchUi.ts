@@ -138,6 +138,7 @@ function engineView(books: L2Book[]): Engine {
       { status: 'online', lastDataMs: Date.now() },
       { status: 'online', lastDataMs: Date.now() },
     ],
+    dataAtMs: () => Date.now(),
     deployments: [deployment('maker', 0, 3_000_000), deployment('hedger', 1, -2_000_000)],
     mark: (venue: string) => books[venue === 'sim_a' ? 0 : 1].mid(),
     oms: { liveOrders: (label: string) => (label === 'maker' ? [{}, {}] : []) },
