@@ -4,7 +4,7 @@ import { liveBudget, replayBudget } from '../wasm/fuelBudget.ts';
 import type { LoadedBundle } from '../wasm/loader.ts';
 import { writeBook, writeFill, writeNbbo, writeReject, writeState, type NbboFields, type OpenOrderFields, type StateFields } from '../wasm/structs.ts';
 import type { L2Book } from '../venues/book.ts';
-import { VenueStartError, type ConnectionState, type OrderRequest, type Side, type Venue, type VenueOrderEvent, type VenueStatus } from '../venues/venue.ts';
+import { UNKNOWN_META, VenueStartError, type ConnectionState, type OrderRequest, type Side, type Venue, type VenueHealth, type VenueOrderEvent, type VenueStatus } from '../venues/venue.ts';
 import { CancelTracker, type CancelOutcome } from './cancelTracker.ts';
 import type { DeploymentConfig, LiveVenueSettings, NodeConfig } from './configTypes.ts';
 import { CoreState } from './coreState.ts';
@@ -195,7 +195,7 @@ export class Engine {
       liveOrders: [],
       replacing: undefined,
       mark1e9: 0,
-      meta: { tickSize1e9: 0, lotSize1e8: 0, minQty1e8: 0, minNotional1e9: 0, pricePrecision: 0, qtyPrecision: 0 },
+      meta: UNKNOWN_META,
       rateExceeded: false,
     };
     this.mesh = new MeshRouter((label) => this.byLabel.get(label)?.algo, (delivery) => this.deliverMessage(delivery));
@@ -531,8 +531,8 @@ export class Engine {
    * or a live venue's latest frame received with every book valid (a heartbeat proves an
    * unchanged book is still current; a book that only changed below its top 20 publishes nothing).
    */
-  dataAtMs(venueIndex: number): number {
-    return Math.max(this.venueStates[venueIndex].lastDataMs, this.venues[venueIndex].health().currentAtMs);
+  dataAtMs(venueIndex: number, health: VenueHealth = this.venues[venueIndex].health()): number {
+    return Math.max(this.venueStates[venueIndex].lastDataMs, health.currentAtMs);
   }
 
   /** The mark price (mid) of a symbol on a venue, px_1e9; 0 before its first book. */

@@ -96,12 +96,13 @@ export class ViewPublisher implements EventSink {
       venues: venues.map((v, i) => {
         const state = e.venueStates[i];
         const health = v.health();
+        const dataAtMs = e.dataAtMs(i, health);
         const symbolBooks = v.symbols.map((s) => e.book(i, s));
         return {
           name: v.name,
           kind: v.kind,
           connected: health.connection === 'connected' && state.status !== 'maintenance',
-          dataAgeMs: e.dataAtMs(i) === 0 ? -1 : nowMs - e.dataAtMs(i),
+          dataAgeMs: dataAtMs === 0 ? -1 : nowMs - dataAtMs,
           booksValid: health.invalidBooks === 0 && symbolBooks.every((b) => b !== undefined && b.valid),
           rateLimitHeadroom: health.rateCapacity > 0 ? health.rateHeadroom / health.rateCapacity : null,
         };

@@ -2,7 +2,7 @@ import { mulDiv, notional1e9 } from '../node/fixedPoint.ts';
 import { OrderType, RejectCode } from '../wasm/abi.ts';
 import type { L2Book } from '../venues/book.ts';
 import { CancelReason, MatchingEngine } from '../venues/sim/matchingEngine.ts';
-import type { OrderRequest, SymbolMeta, Venue, VenueHealth, VenueKind, VenueListener, VenueOpenOrder, VenueOrderEvent, VenueSnapshot } from '../venues/venue.ts';
+import { UNKNOWN_META, type OrderRequest, type SymbolMeta, type Venue, type VenueHealth, type VenueKind, type VenueListener, type VenueOpenOrder, type VenueOrderEvent, type VenueSnapshot } from '../venues/venue.ts';
 import { QueueFillModel, type ModelFill, type RestingOrder } from './queueFillModel.ts';
 import type { RecordedBooks } from './recordedBooks.ts';
 import type { ReplayClock } from './replayClock.ts';
@@ -46,7 +46,6 @@ interface SymbolState {
 /** Fee rates in 1/10,000 bp, as the sim venue applies them. */
 const FEE_UNITS_PER_BP = 10_000;
 const FEE_DIVISOR = FEE_UNITS_PER_BP * 10_000;
-const UNKNOWN_META: SymbolMeta = Object.freeze({ tickSize1e9: 0, lotSize1e8: 0, minQty1e8: 0, minNotional1e9: 0, pricePrecision: 0, qtyPrecision: 0 });
 
 export class ReplayVenue implements Venue {
   readonly name: string;

@@ -1,9 +1,8 @@
-import type { KeyObject } from 'node:crypto';
 import type { CoinbaseVenueConfig } from '../../node/configTypes.ts';
 import { wallClockNs } from '../../node/clock.ts';
 import { OrderType, RejectCode, VenueId } from '../../wasm/abi.ts';
 import type { L2Book } from '../book.ts';
-import { type CoinbaseCredentials, CredentialError } from '../credentials.ts';
+import type { CoinbaseCredentials } from '../credentials.ts';
 import { RateLimiter } from '../rateLimiter.ts';
 import { UNKNOWN_META, type ConnectionState, type OrderRequest, type SymbolMeta, type Venue, type VenueHealth, type VenueListener, type VenueOpenOrder, type VenueOrderEvent, type VenueSnapshot } from '../venue.ts';
 import { CoinbaseBookFeed } from './coinbaseBookFeed.ts';
@@ -32,7 +31,6 @@ export interface CoinbaseVenueOptions {
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
-const KEY_NAME = /^organizations\/[^/\s]+\/apiKeys\/[^/\s]+$/;
 /** Client order ids a snapshot resolves through GET orders/historical/{id} at most: a bound on its requests. */
 const MAX_ORDER_LOOKUPS = 50;
 export class CoinbaseVenue implements Venue {
@@ -82,19 +80,12 @@ export class CoinbaseVenue implements Venue {
     return this.metas.get(symbol) ?? UNKNOWN_META;
   }
 
-  /** Checks the credentials, loads the markets, opens both sockets and waits until both are up; any failure is a start error. */
+  /** Loads the markets, opens both sockets and waits until both are up; any failure is a start error. The credentials were checked by coinbaseCredentials(). */
   async start(listener: VenueListener): Promise<void> {
     if (this.stopped) throw new Error(`coinbase venue "${this.name}" was stopped; create a new one`);
     if (this.listener !== null) throw new Error(`coinbase venue "${this.name}" is already started`);
     const keyName = this.credentials.keyName.reveal();
-    if (!KEY_NAME.test(keyName)) throw new CredentialError('COINBASE_API_KEY_NAME is malformed: expected organizations/{org_id}/apiKeys/{key_id}');
-    let privateKey: KeyObject;
-    try {
-      privateKey = privateKeyFromPem(this.credentials.privateKeyPem.reveal());
-    } catch {
-      throw new CredentialError('COINBASE_API_PRIVATE_KEY is malformed: expected the PEM private key (-----BEGIN EC PRIVATE KEY----- …) Coinbase issued');
-    }
-    if (privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new CredentialError('COINBASE_API_PRIVATE_KEY is not a P-256 (ES256) key');
+    const privateKey = privateKeyFromPem(this.credentials.privateKeyPem.reveal());
     const gateway = new CoinbaseGateway({ restUrl: this.config.restUrl, keyName, privateKeyPem: this.credentials.privateKeyPem.reveal(), timeoutMs: this.options.restTimeoutMs });
     this.metas = await gateway.loadMarkets(this.symbols);
     this.gateway = gateway;

@@ -1,4 +1,5 @@
 import { POW10 } from '../../node/fixedPoint.ts';
+import { grownArray } from '../grownArray.ts';
 
 // Reads Coinbase Advanced Trade WebSocket frames (VENUES.md section 7) without JSON.parse.
 // Every frame's envelope (channel, sequence_num, and the top-level type of error frames)
@@ -707,31 +708,17 @@ export class L2FrameScanner {
 
   private growLevels(): void {
     const size = Math.min(this.maxLevels, this.levelPx1e9.length * 2);
-    const bid = new Uint8Array(size);
-    const px = new Float64Array(size);
-    const qty = new Float64Array(size);
-    bid.set(this.levelBid);
-    px.set(this.levelPx1e9);
-    qty.set(this.levelQty1e8);
-    this.levelBid = bid;
-    this.levelPx1e9 = px;
-    this.levelQty1e8 = qty;
+    this.levelBid = grownArray(this.levelBid, size);
+    this.levelPx1e9 = grownArray(this.levelPx1e9, size);
+    this.levelQty1e8 = grownArray(this.levelQty1e8, size);
   }
 
   private growEvents(): void {
     const size = Math.min(this.maxEvents, this.eventSnapshot.length * 2);
-    const snapshot = new Uint8Array(size);
-    const productIndex = new Int32Array(size);
-    const start = new Uint32Array(size);
-    const end = new Uint32Array(size);
-    snapshot.set(this.eventSnapshot);
-    productIndex.set(this.eventProductIndex);
-    start.set(this.eventLevelStart);
-    end.set(this.eventLevelEnd);
-    this.eventSnapshot = snapshot;
-    this.eventProductIndex = productIndex;
-    this.eventLevelStart = start;
-    this.eventLevelEnd = end;
+    this.eventSnapshot = grownArray(this.eventSnapshot, size);
+    this.eventProductIndex = grownArray(this.eventProductIndex, size);
+    this.eventLevelStart = grownArray(this.eventLevelStart, size);
+    this.eventLevelEnd = grownArray(this.eventLevelEnd, size);
   }
 
   private fail(reason: string, offset: number): never {

@@ -1,5 +1,6 @@
 import { POW10 } from '../../node/fixedPoint.ts';
 import { crc32Append, crc32Byte, TEXT_BYTES, TEXT_NOT_HELD } from './checksum.ts';
+import { grownArray } from '../grownArray.ts';
 
 // Reads Kraken WS v2 `book` frames straight from their bytes. JSON.parse cannot be used on
 // them: it turns 0.10000000 into 0.1 and loses the digits the checksum is computed over.
@@ -801,47 +802,32 @@ export class BookFrameScanner {
   private ensureEntries(needed: number): void {
     if (needed <= this.px1e9.length) return;
     const size = Math.min(this.maxEntries, Math.max(needed, this.px1e9.length * 2));
-    this.px1e9 = growF64(this.px1e9, size);
-    this.qty1e8 = growF64(this.qty1e8, size);
-    this.pxDigits = growF64(this.pxDigits, size);
-    this.qtyDigits = growF64(this.qtyDigits, size);
-    this.pxZeros = growU8(this.pxZeros, size);
-    this.qtyZeros = growU8(this.qtyZeros, size);
-    this.pxDecimals = growU8(this.pxDecimals, size);
-    this.qtyDecimals = growU8(this.qtyDecimals, size);
-    this.textCrc = growI32(this.textCrc, size);
-    this.textLength = growU8(this.textLength, size);
+    this.px1e9 = grownArray(this.px1e9, size);
+    this.qty1e8 = grownArray(this.qty1e8, size);
+    this.pxDigits = grownArray(this.pxDigits, size);
+    this.qtyDigits = grownArray(this.qtyDigits, size);
+    this.pxZeros = grownArray(this.pxZeros, size);
+    this.qtyZeros = grownArray(this.qtyZeros, size);
+    this.pxDecimals = grownArray(this.pxDecimals, size);
+    this.qtyDecimals = grownArray(this.qtyDecimals, size);
+    this.textCrc = grownArray(this.textCrc, size);
+    this.textLength = grownArray(this.textLength, size);
   }
 
   private ensureMessages(needed: number): void {
     if (needed <= this.checksums.length) return;
     const size = Math.min(this.maxMessages, Math.max(needed, this.checksums.length * 2));
-    this.checksums = growF64(this.checksums, size);
-    this.symbolIndex = growI32(this.symbolIndex, size);
-    this.bidStart = growI32(this.bidStart, size);
-    this.bidEnd = growI32(this.bidEnd, size);
-    this.askStart = growI32(this.askStart, size);
-    this.askEnd = growI32(this.askEnd, size);
+    this.checksums = grownArray(this.checksums, size);
+    this.symbolIndex = grownArray(this.symbolIndex, size);
+    this.bidStart = grownArray(this.bidStart, size);
+    this.bidEnd = grownArray(this.bidEnd, size);
+    this.askStart = grownArray(this.askStart, size);
+    this.askEnd = grownArray(this.askEnd, size);
   }
 }
 
-function growF64(old: Float64Array, size: number) {
-  const next = new Float64Array(size);
-  next.set(old);
-  return next;
-}
 
-function growI32(old: Int32Array, size: number) {
-  const next = new Int32Array(size);
-  next.set(old);
-  return next;
-}
 
-function growU8(old: Uint8Array, size: number) {
-  const next = new Uint8Array(size);
-  next.set(old);
-  return next;
-}
 
 function wireBytes(literal: string): Uint8Array {
   return Uint8Array.from(literal, (c) => c.charCodeAt(0));

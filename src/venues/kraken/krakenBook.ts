@@ -1,5 +1,6 @@
 import type { L2Book } from '../book.ts';
 import { CHECKSUM_LEVELS, crc32Append, crc32Digits, crc32Zeros, TEXT_NOT_HELD } from './checksum.ts';
+import { grownArray } from '../grownArray.ts';
 
 // One symbol's Kraken book at a subscribed depth, kept the way Kraken's checksum rule
 // needs it: every level in the message applied in wire order (qty 0 removes, a price may
@@ -237,18 +238,16 @@ export class BookSide {
 
   private grow(): void {
     const size = this.px1e9.length * 2;
-    const textCrc = new Int32Array(size);
-    textCrc.set(this.textCrc);
-    this.textCrc = textCrc;
-    this.textLength = growU8(this.textLength, size);
-    this.px1e9 = growF64(this.px1e9, size);
-    this.qty1e8 = growF64(this.qty1e8, size);
-    this.pxDigits = growF64(this.pxDigits, size);
-    this.qtyDigits = growF64(this.qtyDigits, size);
-    this.pxZeros = growU8(this.pxZeros, size);
-    this.qtyZeros = growU8(this.qtyZeros, size);
-    this.pxDecimals = growU8(this.pxDecimals, size);
-    this.qtyDecimals = growU8(this.qtyDecimals, size);
+    this.textCrc = grownArray(this.textCrc, size);
+    this.textLength = grownArray(this.textLength, size);
+    this.px1e9 = grownArray(this.px1e9, size);
+    this.qty1e8 = grownArray(this.qty1e8, size);
+    this.pxDigits = grownArray(this.pxDigits, size);
+    this.qtyDigits = grownArray(this.qtyDigits, size);
+    this.pxZeros = grownArray(this.pxZeros, size);
+    this.qtyZeros = grownArray(this.qtyZeros, size);
+    this.pxDecimals = grownArray(this.pxDecimals, size);
+    this.qtyDecimals = grownArray(this.qtyDecimals, size);
   }
 }
 
@@ -353,14 +352,4 @@ function applyRange(side: BookSide, e: LevelEntries, start: number, end: number)
   for (let i = start; i < end; i++) side.setFrom(e, i);
 }
 
-function growF64(old: Float64Array, size: number): Float64Array {
-  const next = new Float64Array(size);
-  next.set(old);
-  return next;
-}
 
-function growU8(old: Uint8Array, size: number): Uint8Array {
-  const next = new Uint8Array(size);
-  next.set(old);
-  return next;
-}

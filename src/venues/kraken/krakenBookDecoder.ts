@@ -34,6 +34,8 @@ export class KrakenBookDecoder {
   private readonly books = new Map<string, SymbolBook>();
   /** The books in the order of the scanner's symbols, so a message finds its book by index. */
   private readonly byIndex: SymbolBook[] = [];
+  /** Books not valid now, kept by setValid: the feed asks after every frame. */
+  private invalid = 0;
 
   constructor(
     symbols: readonly string[],
@@ -46,6 +48,7 @@ export class KrakenBookDecoder {
       top.valid = false;
       this.books.set(symbol, { book: new KrakenBook(symbol, depth), top, valid: false });
     }
+    this.invalid = this.books.size;
     const known = [...this.books.keys()];
     this.scanner = new BookFrameScanner({ ...scannerOptions, symbols: known });
     for (const symbol of known) this.byIndex.push(this.books.get(symbol)!);
@@ -112,9 +115,7 @@ export class KrakenBookDecoder {
 
   /** Symbols whose book cannot be trusted now. */
   invalidCount(): number {
-    let count = 0;
-    for (const entry of this.books.values()) if (!entry.valid) count++;
-    return count;
+    return this.invalid;
   }
 
   /** The full book of a symbol (for tests and diagnostics). */
@@ -125,6 +126,7 @@ export class KrakenBookDecoder {
   }
 
   private setValid(entry: SymbolBook, valid: boolean): void {
+    if (entry.valid !== valid) this.invalid += valid ? -1 : 1;
     entry.valid = valid;
     entry.top.valid = valid;
     if (!valid) entry.book.clear();

@@ -104,8 +104,8 @@ export class KrakenVenue implements Venue {
   constructor(
     private readonly config: KrakenVenueConfig,
     symbols: string[],
-    /** The credentials, or a source read at start() (so a missing variable fails start, naming it). */
-    private readonly credentials: KrakenCredentials | (() => KrakenCredentials),
+    /** Read and checked by krakenCredentials() before the venue is made. */
+    private readonly credentials: KrakenCredentials,
     private readonly options: KrakenVenueOptions = {},
   ) {
     if (symbols.length === 0) throw new RangeError(`Kraken venue "${config.name}" needs at least one symbol`);
@@ -124,8 +124,7 @@ export class KrakenVenue implements Venue {
 
   async start(listener: VenueListener): Promise<void> {
     if (this.listener !== null) throw new Error(`Kraken venue "${this.name}" already started`);
-    const credentials = typeof this.credentials === 'function' ? this.credentials() : this.credentials;
-    const gateway = new KrakenGateway({ restUrl: this.config.restUrl, credentials, timeoutMs: this.options.requestTimeoutMs });
+    const gateway = new KrakenGateway({ restUrl: this.config.restUrl, credentials: this.credentials, timeoutMs: this.options.requestTimeoutMs });
     for (const [symbol, market] of await gateway.loadMarkets(this.symbols)) this.markets.set(symbol, market);
     // The first private call proves the key before anything is started.
     const token = await gateway.webSocketsToken();
