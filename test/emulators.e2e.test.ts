@@ -114,7 +114,10 @@ describe('the node against the Kraken and Coinbase emulators', () => {
 
   it('halts trading when Kraken reports cancel_only, and says why', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'seq-emu-'));
-    const node = new NodeProcess(emulatorConfig(dir), ['--duration', '8'], keyEnv);
+    // The venue rejects orders from the instant it turns cancel_only; the reject-rate halt is
+    // off here so the halt this test sees can only be the one the status frame causes.
+    const config = emulatorConfig(dir, (toml) => toml.replace(/^max_rejects_per_sec = .*$/m, 'max_rejects_per_sec = 0'));
+    const node = new NodeProcess(config, ['--duration', '8'], keyEnv);
     const restUrl = krakenUrls.get('rest_url') as string;
     await node.waitFor((e) => e.type === 'reconciled' && e.venue === 'kraken');
     await kraken.fault(restUrl, { fault: 'setStatus', status: 'cancel_only' });
