@@ -122,7 +122,10 @@ describe('the node against the Kraken and Coinbase emulators', () => {
     await node.waitFor((e) => e.type === 'reconciled' && e.venue === 'kraken');
     await kraken.fault(restUrl, { fault: 'setStatus', status: 'cancel_only' });
     try {
-      const halt = await node.waitFor((e) => e.type === 'halt');
+      const halt = await node.waitFor((e) => e.type === 'halt').catch((error: Error) => {
+        const link = node.events.filter((e) => ['venue_connection', 'venue_status', 'venue_notice'].includes(e.type));
+        throw new Error(`${error.message.slice(0, 200)}; venue events: ${JSON.stringify(link)}`);
+      });
       expect(halt.reason).toContain('cancel_only');
       expect(node.of('venue_status')).toContainEqual(expect.objectContaining({ venue: 'kraken', status: 'cancel_only' }));
     } finally {

@@ -167,6 +167,17 @@ describe('automatic halts name their cause', () => {
     expect(h.sink.of('halt')[0]).toMatchObject({ by: 'auto:venue-status', reason: 'venue sim_a reports cancel_only' });
     await h.engine.shutdown();
   });
+
+  it('a venue already in cancel_only when the node starts halts it as soon as it trades', async () => {
+    const dir = tempDir('halt');
+    const h = EngineHarness.fromToml(config(deploy('flooder', writeBundle(dir, 'flooder.wasm', FLOODER))), dir);
+    h.venues[0].setStatus('cancel_only');
+    await h.start();
+    await settle();
+    expect(h.engine.halted).toBe(true);
+    expect(h.sink.of('halt')[0]).toMatchObject({ by: 'auto:venue-status', reason: 'venue sim_a reports cancel_only' });
+    await h.engine.shutdown();
+  });
 });
 
 describe('position-limit pause', () => {

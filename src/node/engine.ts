@@ -434,6 +434,8 @@ export class Engine {
     // A limit lowered since the position was taken (a new config, a restart) is a breach now.
     for (const d of this.deployments) for (const symbol of d.config.symbols) this.checkPositionLimit(d, symbol);
     this.phase = 'trading';
+    // A venue's status arrives first on connect, while starting, when no halt can be taken yet.
+    this.venueStates.forEach((state, i) => this.haltOnVenueStatus(i, state.status));
     this.timers.push(this.time.every(HEARTBEAT_MS, () => this.onHeartbeat()));
     this.timers.push(this.time.every(MONITOR_MS, () => this.checkHealth()));
   }
@@ -640,7 +642,11 @@ export class Engine {
     this.venueStates[venueIndex].status = status;
     const venue = this.venues[venueIndex].name;
     this.sink.emit({ type: 'venue_status', venue, status });
-    if (status === 'cancel_only' || status === 'maintenance') this.autoHalt('venue-status', `venue ${venue} reports ${status}`);
+    this.haltOnVenueStatus(venueIndex, status);
+  }
+
+  private haltOnVenueStatus(venueIndex: number, status: VenueStatus): void {
+    if (status === 'cancel_only' || status === 'maintenance') this.autoHalt('venue-status', `venue ${this.venues[venueIndex].name} reports ${status}`);
   }
 
   private updateTop(venueIndex: number, book: L2Book): void {

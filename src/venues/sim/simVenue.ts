@@ -183,6 +183,8 @@ export class SimVenue implements Venue {
     if (this.stopped) throw new Error(`sim venue "${this.name}" was stopped; create a new one`);
     if (this.listener !== null) throw new Error(`sim venue "${this.name}" is already started`);
     this.listener = listener;
+    // As a live venue's first frame does (before its start resolves), tell a new listener a status other than online.
+    if (this.status !== 'online') listener.onStatus(this.status);
     if (this.autoTick) {
       this.timer = setInterval(() => this.tick(this.clock()), this.config.tickIntervalMs);
       this.tick(this.clock());
@@ -293,7 +295,8 @@ export class SimVenue implements Venue {
    */
   setStatus(status: VenueStatus): void {
     this.status = status;
-    setImmediate(() => this.listener?.onStatus(status));
+    // Before start nobody listens; start() reports the status then.
+    if (this.listener !== null) setImmediate(() => this.listener?.onStatus(status));
   }
 
   /** Fault injection: while paused the venue keeps matching but publishes no books (its market data goes stale). */
