@@ -123,14 +123,20 @@ ${table}
   worker thread stands in for the venue's socket and sends 5,000 book updates a second
   (two 20-level books), each update goes through the maker's on_book round trip, and with
   the UI on, the real \`ViewPublisher\` snapshot is published at 30 Hz to the real
-  \`mountUi\`, drawing into a fake 120x40 terminal. A sample is one 1 s window's CPU (all
-  threads, \`process.cpuUsage\`) as % of one core; UI-on and UI-off windows alternate, the
-  UI is mounted for its windows only, and its share (in the name) is the difference of the
-  medians. React runs as the node runs it, in development mode (NODE_ENV is not set).
+  UI thread, drawing into a fake 120x40 terminal. The UI thread draws the newest snapshot
+  as often as its CPU budget (20% of a core) allows, at most 30 frames/s; the name gives
+  the frame rate it reached. A sample is one 1 s window's CPU (all threads,
+  \`process.cpuUsage\`) as % of one core; UI-on and UI-off windows alternate, snapshots
+  are published in the UI-on windows only, and the UI's share (in the name) is the
+  difference of the medians. React runs its production build, as the node's UI thread
+  loads it. What limits it: Ink lays out and re-encodes every cell of the screen on every
+  frame (a frame costs several ms on this machine), so the budget, not the snapshot rate,
+  sets the frame rate here.
 - **book-to-quote latency with the UI**: in the same windows, per feed message (the
   updates due in one millisecond), from the worker's send to the end of the maker's round
-  trip on the message's last update: it includes waiting behind a render, since the UI
-  renders on the node's thread.
+  trip on the message's last update. The UI renders on its own thread, so what it adds
+  here is the snapshot built and passed on the trading thread (its rings pass as new rows
+  only) and the CPU the two threads share on this 2-core machine.
 - **on_book round trip while the UI renders**: the same round trip in batches of 200 (as
   in the first figure), yielding to the event loop between batches so the feed and the
   renders run in between; it shows the UI's effect on the call itself (GC, caches), not

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { ControlClient } from '../control/controlClient.ts';
 import type { ViewModel } from '../tui/viewModel.ts';
+import { FramePacer, UI_CPU_BUDGET, UI_MAX_FPS } from '../tui/framePacer.ts';
 
 // The commands that talk to a running node through its control socket
 // (<data_dir>/control.sock): status, halt, resume and the attached UI.
@@ -83,9 +84,18 @@ export async function attachUi(dataDir: string): Promise<void> {
   const client = await ControlClient.connect(socketPath(dataDir));
   let latest: ViewModel | null = null;
   const listeners = new Set<(vm: ViewModel) => void>();
+  // A viewer on the node's own host takes its CPU from the node: it draws the newest
+  // snapshot only as often as its budget allows (framePacer.ts).
+  const frames = new FramePacer({
+    budget: UI_CPU_BUDGET,
+    minIntervalMs: 1000 / UI_MAX_FPS,
+    draw: () => {
+      for (const l of listeners) l(latest as ViewModel);
+    },
+  });
   await client.subscribe((vm) => {
     latest = vm;
-    for (const l of listeners) l(vm);
+    frames.offer();
   });
   let ui: { unmount(): void; waitUntilExit(): Promise<void> } | null = null;
   const report = (error: unknown) => process.stderr.write(`sequence tui: ${(error as Error).message}\n`);
@@ -106,5 +116,6 @@ export async function attachUi(dataDir: string): Promise<void> {
   );
   client.onClose(() => ui?.unmount());
   await ui.waitUntilExit();
+  frames.stop();
   client.close();
 }

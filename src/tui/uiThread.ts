@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { SnapshotSender } from './snapshotPassing.ts';
 import type { SnapshotSource } from './snapshotSource.ts';
 import type { FromUiThread, ToUiThread, UiThreadOptions } from './uiThreadMessages.ts';
 import type { UiIntents } from './viewModel.ts';
@@ -9,14 +10,17 @@ import type { UiIntents } from './viewModel.ts';
  * books and orders (measured: book-to-quote p99 from under 1 ms to tens of ms). The node
  * posts each snapshot to the thread and gets the keys' intents back.
  */
-export function startUiThread(source: SnapshotSource, intents: UiIntents, options: UiThreadOptions): { unmount(): Promise<void> } {
+export function startUiThread(source: SnapshotSource, intents: UiIntents, options: UiThreadOptions): { unmount(): Promise<void>; framesDrawn(): number } {
   const worker = new Worker(new URL('./uiThreadEntry.mjs', import.meta.url), { workerData: options });
   const post = (message: ToUiThread) => worker.postMessage(message);
-  const unsubscribe = source.subscribe((vm) => post({ type: 'snapshot', vm }));
+  const sender = new SnapshotSender();
+  const unsubscribe = source.subscribe((vm) => post({ type: 'snapshot', ...sender.pass(vm) }));
   const onResize = () => post({ type: 'resize', columns: process.stdout.columns, rows: process.stdout.rows });
   process.stdout.on('resize', onResize);
+  let framesDrawn = 0;
   worker.on('message', (message: FromUiThread) => {
-    if (message.type === 'halt') intents.halt(message.cancelAll);
+    if (message.type === 'drawn') framesDrawn = message.frames;
+    else if (message.type === 'halt') intents.halt(message.cancelAll);
     else if (message.type === 'resume') intents.resume();
     else intents.quit();
   });
@@ -29,5 +33,7 @@ export function startUiThread(source: SnapshotSource, intents: UiIntents, option
       post({ type: 'unmount' });
       await exited;
     },
+    /** Frames the thread drew, known once it has been unmounted. */
+    framesDrawn: () => framesDrawn,
   };
 }

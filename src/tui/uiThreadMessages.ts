@@ -1,14 +1,19 @@
-import type { ViewModel } from './viewModel.ts';
+import type { PassedSnapshot } from './snapshotPassing.ts';
 
 /** From the node to the UI thread. */
 export type ToUiThread =
-  | { type: 'snapshot'; vm: ViewModel }
+  | ({ type: 'snapshot' } & PassedSnapshot)
   /** The terminal was resized: signals (SIGWINCH) reach only the main thread. */
   | { type: 'resize'; columns: number; rows: number }
   | { type: 'unmount' };
 
 /** From the UI thread to the node: the keys' intents. */
-export type FromUiThread = { type: 'halt'; cancelAll: boolean } | { type: 'resume' } | { type: 'quit' };
+export type FromUiThread =
+  | { type: 'halt'; cancelAll: boolean }
+  | { type: 'resume' }
+  | { type: 'quit' }
+  /** Sent as the thread ends: how many frames it drew (benchmarks report the frame rate). */
+  | { type: 'drawn'; frames: number };
 
 export interface UiThreadOptions {
   mode: 'local' | 'attached';

@@ -6,7 +6,9 @@ import { constants, setPriority } from 'node:os';
 import { PassThrough, Writable } from 'node:stream';
 import tty from 'node:tty';
 import { parentPort, workerData } from 'node:worker_threads';
+import { FramePacer, UI_CPU_BUDGET, UI_MAX_FPS } from './framePacer.ts';
 import { mountUi } from './mountUi.tsx';
+import { SnapshotReceiver } from './snapshotPassing.ts';
 import type { ToUiThread, UiThreadOptions } from './uiThreadMessages.ts';
 import type { ViewModel } from './viewModel.ts';
 
@@ -35,6 +37,17 @@ function offscreenTerminal(columns: number, rows: number): Writable {
   return Object.assign(out, { columns, rows, isTTY: true });
 }
 const listeners = new Set<(vm: ViewModel) => void>();
+const snapshots = new SnapshotReceiver();
+let latest: ViewModel | null = null;
+let framesDrawn = 0;
+const frames = new FramePacer({
+  budget: UI_CPU_BUDGET,
+  minIntervalMs: 1000 / UI_MAX_FPS,
+  draw: () => {
+    framesDrawn++;
+    for (const l of listeners) l(latest as ViewModel);
+  },
+});
 
 const ui = mountUi(
   {
@@ -53,7 +66,9 @@ const ui = mountUi(
 
 port.on('message', (message: ToUiThread) => {
   if (message.type === 'snapshot') {
-    for (const l of listeners) l(message.vm);
+    // Every snapshot is received (its rings arrive as deltas); only the newest is drawn.
+    latest = snapshots.receive(message);
+    frames.offer();
     return;
   }
   if (message.type === 'resize') {
@@ -62,7 +77,9 @@ port.on('message', (message: ToUiThread) => {
     stdout.emit('resize');
     return;
   }
+  frames.stop();
   ui.unmount();
   stdin.destroy();
+  port.postMessage({ type: 'drawn', frames: framesDrawn });
   port.close();
 });
