@@ -20,6 +20,7 @@ import { MarketRecording } from './marketRecording.ts';
 import type { EventSink, NodeEvent } from './nodeEvent.ts';
 import { nodeControlHandler } from './nodeControl.ts';
 import { openRemoteMesh, type RemoteMesh } from './remoteMesh.ts';
+import { ResourceProbe } from './resourceUsage.ts';
 import { statusEvent } from './statusEvent.ts';
 import type { TradingMessage } from './tradingMessage.ts';
 import { ViewPublisher } from './viewPublisher.ts';
@@ -125,9 +126,10 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
   // The control socket belongs to the Leader: a Follower opens it when it takes over (the
   // old Leader's socket is stale by then, or its process is paused and will step down).
   let control: ControlServer | null = null;
+  const resources = new ResourceProbe();
   const handler = nodeControlHandler(
     engine,
-    () => ({ ...statusEvent(engine), node: config.node.id, role: engine.role, term: journal.currentTerm, journal_seq: journal.lastSeq, pid: process.pid }),
+    () => ({ ...statusEvent(engine), node: config.node.id, role: engine.role, term: journal.currentTerm, journal_seq: journal.lastSeq, pid: process.pid, resources: resources.latest() }),
     (reason) => stop(reason),
   );
   async function openControl(): Promise<void> {
@@ -143,7 +145,7 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
   // control socket, durability, and the signals that stop the node.
   const subscribers = new Set<(vm: ViewModel) => void>();
   const timers = [
-    setInterval(() => sink.emit({ ...statusEvent(engine), ...(remote === null ? {} : { mesh_links: remote.stats() }) }), config.node.statusIntervalMs),
+    setInterval(() => sink.emit({ ...statusEvent(engine), resources: resources.sample(), ...(remote === null ? {} : { mesh_links: remote.stats() }) }), config.node.statusIntervalMs),
     setInterval(() => {
       if (subscribers.size === 0 && (control === null || control.clientCount === 0)) return;
       const vm = (publisher as ViewPublisher).snapshot();
@@ -267,6 +269,7 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
 
   const stopReason = await stopped;
   for (const timer of timers) clearInterval(timer);
+  resources.stop();
 
   sink.emit({ type: 'shutdown_begin', reason: stopReason });
   tail?.stop();

@@ -1,0 +1,52 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
+// What the node's own process is using, in every status (event and `sequence status`), so
+// a trader watching a long run, and the load soak, can see memory and responsiveness:
+// memory as the OS and V8 see it, and how late the event loop ran its turns.
+
+export interface ResourceUsage {
+  rss_mb: number;
+  heap_used_mb: number;
+  /** Typed arrays and Buffers outside the V8 heap (books, journal and socket buffers). */
+  array_buffers_mb: number;
+  /** Event-loop delay since the previous status: how late timers and I/O callbacks ran. */
+  loop_delay_p99_ms: number;
+  loop_delay_max_ms: number;
+}
+
+const MB = 1024 * 1024;
+const round1 = (v: number) => Math.round(v * 10) / 10;
+
+export class ResourceProbe {
+  private readonly delay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private delayP99Ms = 0;
+  private delayMaxMs = 0;
+
+  constructor() {
+    this.delay.enable();
+  }
+
+  /** For the periodic status: memory now, and the loop delay since the previous sample. */
+  sample(): ResourceUsage {
+    this.delayP99Ms = this.delay.count === 0 ? 0 : round1(this.delay.percentile(99) / 1e6);
+    this.delayMaxMs = this.delay.count === 0 ? 0 : round1(this.delay.max / 1e6);
+    this.delay.reset();
+    return this.latest();
+  }
+
+  /** For `sequence status`: memory now, and the loop delay of the latest sample. */
+  latest(): ResourceUsage {
+    const m = process.memoryUsage();
+    return {
+      rss_mb: round1(m.rss / MB),
+      heap_used_mb: round1(m.heapUsed / MB),
+      array_buffers_mb: round1(m.arrayBuffers / MB),
+      loop_delay_p99_ms: this.delayP99Ms,
+      loop_delay_max_ms: this.delayMaxMs,
+    };
+  }
+
+  stop(): void {
+    this.delay.disable();
+  }
+}
