@@ -84,7 +84,7 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
   };
   const liveVenues = config.venues.filter((v) => v.kind !== 'sim' && config.deployments.some((d) => d.venue === v.name)).map((v) => v.name);
   const recording = options.record === undefined ? null : new MarketRecording(options.record.dir, options.record.maxBytes, liveVenues, sink);
-  const venues = createVenues(config, process.env, recording);
+  const venues = await createVenues(config, process.env, recording);
   const keeper = new LeaseKeeper(new LeaseFile(dataDir, config.node.id, leaseTimings(config.node.leaseTtlMs, journal.currentTerm)), {
     onLeader: (t) => void becomeLeader(t),
     onLost: (reason) => void stepDown(`lease lost: ${reason}`),

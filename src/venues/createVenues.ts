@@ -1,8 +1,8 @@
 import type { NodeConfig } from '../node/configTypes.ts';
 import type { MarketRecording } from '../node/marketRecording.ts';
-import { CoinbaseVenue } from './coinbase/coinbaseVenue.ts';
+import type { CoinbaseVenue } from './coinbase/coinbaseVenue.ts';
 import { coinbaseCredentials, krakenCredentials } from './credentials.ts';
-import { KrakenVenue } from './kraken/krakenVenue.ts';
+import type { KrakenVenue } from './kraken/krakenVenue.ts';
 import { FairPriceBook } from './sim/fairPrice.ts';
 import { SimVenue } from './sim/simVenue.ts';
 import type { Venue } from './venue.ts';
@@ -13,8 +13,10 @@ import type { Venue } from './venue.ts';
  * common price to trade around. A live venue subscribes to the symbols its deployments
  * trade and reads its API key from the environment now, so a missing or malformed key
  * stops the start with the variable's name (CredentialError) before anything connects.
+ * The live adapters are loaded only when a config uses them: their order path brings in
+ * ccxt, about 75 MB of a process's memory, which a node on sim venues never needs.
  */
-export function createVenues(config: NodeConfig, env: Readonly<Record<string, string | undefined>> = process.env, recording: MarketRecording | null = null): Venue[] {
+export async function createVenues(config: NodeConfig, env: Readonly<Record<string, string | undefined>> = process.env, recording: MarketRecording | null = null): Promise<Venue[]> {
   const used = new Set(config.deployments.map((d) => d.venue));
   const fairPrices = new FairPriceBook(config.node.seed);
   const venues: Venue[] = [];
@@ -28,13 +30,17 @@ export function createVenues(config: NodeConfig, env: Readonly<Record<string, st
       case 'kraken': {
         // The tap reads the venue's metadata at the first frame, when start() has loaded it.
         const info = { name: vc.name, kind: vc.kind, depth: vc.depth, symbols, symbolMeta: (s: string) => venue.symbolMeta(s) };
-        const venue: KrakenVenue = new KrakenVenue(vc, symbols, krakenCredentials(env), { onFrame: recording?.tapFor(info) });
+        const credentials = krakenCredentials(env);
+        const { KrakenVenue } = await import('./kraken/krakenVenue.ts');
+        const venue: KrakenVenue = new KrakenVenue(vc, symbols, credentials, { onFrame: recording?.tapFor(info) });
         venues.push(venue);
         break;
       }
       case 'coinbase': {
         const info = { name: vc.name, kind: vc.kind, depth: 0, symbols, symbolMeta: (s: string) => venue.symbolMeta(s) };
-        const venue: CoinbaseVenue = new CoinbaseVenue(vc, symbols, coinbaseCredentials(env), { onFrame: recording?.tapFor(info) });
+        const credentials = coinbaseCredentials(env);
+        const { CoinbaseVenue } = await import('./coinbase/coinbaseVenue.ts');
+        const venue: CoinbaseVenue = new CoinbaseVenue(vc, symbols, credentials, { onFrame: recording?.tapFor(info) });
         venues.push(venue);
         break;
       }
