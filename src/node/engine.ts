@@ -93,7 +93,9 @@ export interface EngineTime {
 
 export const wallTime: EngineTime = {
   deterministic: false,
-  nowMs: () => Date.now(),
+  // The venues' data times (VenueHealth.currentAtMs) count on this same clock: the process's
+  // start plus the monotonic clock, which a step of the system clock does not move.
+  nowMs: () => Math.floor(performance.timeOrigin + performance.now()),
   every: (periodMs, fn) => {
     const timer = setInterval(fn, periodMs);
     return () => clearInterval(timer);
