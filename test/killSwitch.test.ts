@@ -219,6 +219,24 @@ describe('the journal failing', () => {
     expect(h.sink.events).toContainEqual(expect.objectContaining({ type: 'journal_failure' }));
     await h.engine.shutdown();
   });
+
+  it('cancels the orders resting at the venue without a record, since nothing could manage them again', async () => {
+    const dir = tempDir('halt');
+    const flooder = writeBundle(dir, 'flooder.wasm', FLOODER);
+    const h = EngineHarness.fromToml(config(deploy('flooder', flooder)), dir, 12);
+    await h.start();
+    await h.ticks(10);
+    expect(h.engine.halted).toBe(true);
+    const failure = h.sink.events.find((e) => e.type === 'journal_failure')!;
+    expect(failure.cancels_sent).toBeGreaterThan(0);
+    expect(h.sink.of('cancelRequest')).toHaveLength(failure.cancels_sent as number);
+    // The venue answers each cancel; none of it reaches the journal, whose records stop at the failure.
+    const deadline = Date.now() + 5000;
+    while (h.venues[0].stats().openUserOrders > 0 && Date.now() < deadline) await h.ticks(1);
+    expect(h.venues[0].stats().openUserOrders).toBe(0);
+    expect([...h.journal.records()].some((r) => r.message.kind === 'cancelRequest')).toBe(false);
+    await h.engine.shutdown();
+  });
 });
 
 describe('per-instance pause', () => {

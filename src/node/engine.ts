@@ -974,9 +974,30 @@ export class Engine {
         this.core.apply({ kind: 'cancelReject', clientOrderId: m.clientOrderId, reason: notSent, tsNs });
       }
     }
-    this.sink.emit({ type: 'journal_failure', reason });
+    const cancelsSent = this.cancelUnjournaled(tsNs);
+    this.sink.emit({ type: 'journal_failure', reason, cancels_sent: cancelsSent });
     this.journalFailed?.(error);
     this.drain();
+  }
+
+  /**
+   * With the journal failing nothing more can be recorded, so the orders resting at the
+   * venues could never be managed again by this process: they are cancelled now, without
+   * a journal record. A cancel only lowers risk, and the next start reconciles: an order
+   * the venue no longer has open is closed through the journal then.
+   */
+  private cancelUnjournaled(tsNs: number): number {
+    if (this.role !== 'leader') return 0;
+    let sent = 0;
+    for (const order of [...this.oms.allLiveOrders()]) {
+      if (order.cancelRequested) continue;
+      const request: TradingMessage = { kind: 'cancelRequest', tsNs, clientOrderId: order.clientOrderId };
+      this.core.apply(request);
+      this.sink.trading(request);
+      this.venues.find((v) => v.name === order.venue)?.cancel(order.clientOrderId, order.symbol);
+      sent++;
+    }
+    return sent;
   }
 
   /** Set by the runner: told when the journal refuses a record. */
