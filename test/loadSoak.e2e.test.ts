@@ -12,6 +12,8 @@ describe('load soak harness', () => {
     expect(toml).toMatch(/^taker_rate_hz = 30\b/m);
     expect(toml).toMatch(/^volatility_bps = 20.00\b/m);
     expect(toml).toMatch(/^max_orders_per_sec = 500\b/m);
+    expect(toml).toMatch(/^max_rejects_per_sec = 200\b/m);
+    expect(toml).toMatch(/^max_daily_loss = "0"/m);
   });
 
   it('watches a real node under load from outside: memory samples, snapshots to a viewer, status answers and the trading rate', async () => {
@@ -23,6 +25,7 @@ describe('load soak harness', () => {
     expect(f.statusRoundTripMs.n).toBeGreaterThanOrEqual(10);
     expect(f.tradingMessagesPerS).toBeGreaterThan(0);
     expect(f.eventsDropped).toBe(0);
+    expect(f.stops).toEqual([]);
   }, 120_000);
 
   it('names each broken bound in words', () => {
@@ -39,12 +42,14 @@ describe('load soak harness', () => {
       snapshots: 1000,
       eventsDropped: 12,
       meshDropped: 0,
+      stops: ['halt auto:reject-rate: more than 200 rejects in one second'],
     };
     expect(boundViolations(broken)).toEqual([
       'heap grew 40.0 MB over the run (4.00 MB/min); bound 16 MB',
       '12 events dropped: the event queue reached its limit',
       'a viewer waited 2500 ms for a snapshot; bound 1000 ms',
+      'the load was not sustained: halt auto:reject-rate: more than 200 rejects in one second',
     ]);
-    expect(boundViolations({ ...broken, heap: trend(1), eventsDropped: 0, snapshotGapMs: summary(100) })).toEqual([]);
+    expect(boundViolations({ ...broken, heap: trend(1), eventsDropped: 0, snapshotGapMs: summary(100), stops: [] })).toEqual([]);
   });
 });

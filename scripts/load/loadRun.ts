@@ -58,6 +58,8 @@ export interface RunFigures {
   snapshots: number;
   eventsDropped: number;
   meshDropped: number;
+  /** Halts and pauses during the run, each "by: reason": a halted or paused maker stops quoting, which lowers the rate. */
+  stops: string[];
 }
 
 export interface LoadResult {
@@ -80,7 +82,11 @@ export function loadConfig(dir: string, rate: number): string {
     // faster too; the harness measures the trading message rate this reaches against the
     // baseline's and reports the multiple (achievedRate) rather than assuming it.
     .replace(/^volatility_bps = (\d+(?:\.\d+)?)/gm, (_, bps: string) => `volatility_bps = ${(Number(bps) * rate).toFixed(2)}`)
-    .replace(/^max_orders_per_sec = \d+/m, `max_orders_per_sec = ${50 * rate}`);
+    // The risk limits are the demo's, scaled with the flow, so that the load is sustained:
+    // at 10x the hedger's daily loss limit and the reject rate halt would stop it in a minute.
+    .replace(/^max_orders_per_sec = \d+/m, `max_orders_per_sec = ${50 * rate}`)
+    .replace(/^max_rejects_per_sec = \d+/m, `max_rejects_per_sec = ${20 * rate}`)
+    .replace(/^max_daily_loss = "\d+"/m, 'max_daily_loss = "0"');
   toml = toml.replace(/^kind = "sim"$/gm, `kind = "sim"\ntick_interval_ms = ${Math.max(1, Math.round(50 / rate))}`);
   const file = join(dir, 'Sequence.toml');
   writeFileSync(file, toml);
@@ -179,6 +185,7 @@ export async function watchRun(rate: number, seconds: number, progress: (line: s
       snapshots: snapshotAt.length,
       eventsDropped: node.events.filter((e) => e.type === 'events_dropped').reduce((n, e) => n + Number(e.count), 0),
       meshDropped: Math.max(0, ...statuses.flatMap((e) => (e.mesh ?? []).map((l: Record<string, number>) => Number(l.dropped ?? 0)))),
+      stops: inRun.filter((e) => e.type === 'halt' || (e.type === 'pause' && e.paused === true)).map((e) => `${e.type} ${e.by ?? e.label}: ${e.reason}`),
     };
   } finally {
     viewer?.close();
@@ -199,6 +206,7 @@ export function boundViolations(f: RunFigures): string[] {
   if (f.eventsDropped > 0) out.push(`${f.eventsDropped} events dropped: the event queue reached its limit`);
   if (f.meshDropped > 0) out.push(`${f.meshDropped} mesh messages dropped`);
   if (f.snapshotGapMs.max > LOAD_BOUNDS.snapshotGapMaxMs) out.push(`a viewer waited ${f.snapshotGapMs.max.toFixed(0)} ms for a snapshot; bound ${LOAD_BOUNDS.snapshotGapMaxMs} ms`);
+  if (f.stops.length > 0) out.push(`the load was not sustained: ${f.stops.join('; ')}`);
   if (f.statusRoundTripMs.max > LOAD_BOUNDS.statusRoundTripMaxMs) out.push(`a status request took ${f.statusRoundTripMs.max.toFixed(0)} ms; bound ${LOAD_BOUNDS.statusRoundTripMaxMs} ms`);
   return out;
 }
