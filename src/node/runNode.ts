@@ -232,7 +232,17 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
     tail = null;
     catchUp();
     term = leaseTerm;
-    journal.beginTerm(term);
+    try {
+      journal.beginTerm(term);
+    } catch (error) {
+      // Nothing was traded: a full disk, or a newer term already begun by another Leader.
+      const reason = `the journal refused to begin term ${term}: ${(error as Error).message}`;
+      sink.emit({ type: 'takeover_failed', reason });
+      process.stderr.write(`sequence: ${reason}\n`);
+      exitCode = error instanceof FencedError ? ExitCode.SteppedDown : ExitCode.Failed;
+      stop('the journal refused the new term');
+      return;
+    }
     sink.emit({ type: 'node_role', role: 'leader', term, journal_seq: applied, ...recoveredState(engine) });
     try {
       await engine.lead(term);

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { journalFullFault } from '../faultHooks.ts';
 import type { TradingMessage } from '../tradingMessage.ts';
 import { FencedError, JournalError, RecordDecodeError } from './journalErrors.ts';
 import { decodeMessage, encodeMessageTransient, kindOfBody } from './recordCodec.ts';
@@ -147,6 +148,7 @@ export class Journal {
    */
   append(term: number, message: TradingMessage): number {
     this.assertWritable('append');
+    journalFullFault(this.path);
     checkTerm(term);
     const value = encodeMessageTransient(message, RECORD_HEADER_BYTES);
     value[0] = term & 0xff;
@@ -170,6 +172,7 @@ export class Journal {
    */
   appendBatch(term: number, messages: readonly TradingMessage[]): number {
     this.assertWritable('append');
+    journalFullFault(this.path);
     checkTerm(term);
     const values = messages.map((message) => {
       const value = encodeMessageTransient(message, RECORD_HEADER_BYTES).slice();
@@ -192,6 +195,7 @@ export class Journal {
   /** Raises the journal's term, in its own write transaction; a term not above it is FencedError. */
   beginTerm(term: number): void {
     this.assertWritable('beginTerm');
+    journalFullFault(this.path);
     checkTerm(term);
     this.root.transactionSync(() => {
       const current = this.termInTxn();

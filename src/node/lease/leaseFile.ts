@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { systemNowMs } from '../faultHooks.ts';
 import { decideAcquire, decideRenew, initialMemory, remember, type Claimant, type DecisionClock, type ElectionMemory, type LeaseObservation, type LeaseRecord } from './leaseDecision.ts';
 import { errorCode, LockFile } from './lockFile.ts';
 
@@ -80,7 +81,7 @@ export class LeaseFile {
     if (!(this.corruptGraceMs >= this.validityMs)) throw new RangeError(`lease corruptGraceMs must be at least ttlMs - safetyMarginMs = ${this.validityMs}, got ${this.corruptGraceMs}`);
     this.path = join(dataDir, 'lease.json');
     this.#self = { nodeId, pid: process.pid };
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? systemNowMs;
     this.#monotonic = options.monotonic ?? (() => performance.now());
     this.#memory = initialMemory(options.lastKnownTerm ?? 0);
     this.#lock = new LockFile(`${this.path}.lock`, { staleAfterMs: this.ttlMs, attempts: LOCK_ATTEMPTS, retryDelayMs: LOCK_RETRY_DELAY_MS, now: this.#now });

@@ -6,6 +6,8 @@ import { WebSocketServer } from 'ws';
 import type { SimMarketConfig } from '../../../node/configTypes.ts';
 import { OrderType } from '../../../wasm/abi.ts';
 import { EmulatorMarket } from '../../emulator/emulatorMarket.ts';
+import { ServerOutage } from '../../emulator/serverOutage.ts';
+import { answerLedgerRequest, LEDGER_PATH, VenueLedger } from '../../emulator/venueLedger.ts';
 import { CoinbasePublicFeed } from './coinbasePublicFeed.ts';
 import { CoinbaseRestApi, emulatorUuid, type RestFaults } from './coinbaseRestApi.ts';
 import { CoinbaseUserChannel } from './coinbaseUserChannel.ts';
@@ -58,6 +60,8 @@ export class CoinbaseEmulatorError extends Error {}
 
 export class CoinbaseEmulator {
   readonly market: EmulatorMarket;
+  /** What the venue received and did, for a harness (GET /_emulator/ledger). */
+  readonly ledger: VenueLedger;
   private readonly faults: RestFaults = { orderAckDelayMs: 0, loseNextOrderAck: false, rateLimitNext: 0 };
   private readonly rest: CoinbaseRestApi;
   private readonly userChannel: CoinbaseUserChannel;
@@ -65,6 +69,7 @@ export class CoinbaseEmulator {
   private readonly server: Server;
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly sockets = new Set<Socket>();
+  private readonly serverOutage: ServerOutage;
   /** While set, user-channel connections are refused (a fill happens while the user is away). */
   private userRefused = false;
   private started = false;
@@ -87,7 +92,8 @@ export class CoinbaseEmulator {
       takerFeeBps: 60,
       orderIdFor: (n) => emulatorUuid(seed, `order:${n}`),
     });
-    this.rest = new CoinbaseRestApi(this.market, auth, this.faults, seed);
+    this.ledger = new VenueLedger({ venue: 'coinbase', market: this.market, wireFillId: (fill) => emulatorUuid(seed, `trade:${fill.fillId}`) });
+    this.rest = new CoinbaseRestApi(this.market, auth, this.faults, seed, this.ledger);
     this.userChannel = new CoinbaseUserChannel(this.market, auth, () => this.market.openOrders(), { heartbeatIntervalMs: options.heartbeatIntervalMs });
     this.publicFeed = new CoinbasePublicFeed(this.market, { heartbeatIntervalMs: options.heartbeatIntervalMs });
     this.server = createServer((req, res) => this.onRequest(req, res));
@@ -96,6 +102,11 @@ export class CoinbaseEmulator {
       socket.on('close', () => this.sockets.delete(socket));
     });
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket as Socket, head));
+    this.serverOutage = new ServerOutage(this.server, () => {
+      for (const socket of this.sockets) socket.destroy();
+      this.publicFeed.dropConnections();
+      this.userChannel.dropConnections();
+    });
   }
 
   async start(): Promise<CoinbaseEmulatorUrls> {
@@ -108,6 +119,8 @@ export class CoinbaseEmulator {
   }
 
   async stop(): Promise<void> {
+    this.serverOutage.cancel();
+    this.ledger.close();
     this.rest.close();
     this.userChannel.close();
     this.publicFeed.close();
@@ -182,6 +195,20 @@ export class CoinbaseEmulator {
     }
   }
 
+  /**
+   * The venue is unreachable for `ms` (listener closed, every connection dropped, new ones
+   * refused), then back on the same port with its orders as they are by then. Resolves once
+   * it listens again.
+   */
+  async outage(ms: number): Promise<void> {
+    try {
+      await this.serverOutage.run(ms);
+    } catch (err) {
+      if (err instanceof RangeError) throw new CoinbaseEmulatorError(err.message);
+      throw err;
+    }
+  }
+
   /** Visible quantity on the order's own side at prices better than `px1e9`: what a crossing order meets first. */
   private liquidityAhead(symbol: string, side: 1 | -1, px1e9: number): number {
     const book = this.market.book(symbol);
@@ -223,6 +250,7 @@ export class CoinbaseEmulator {
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const path = new URL(req.url ?? '/', 'http://emulator').pathname;
+      if (req.method === 'GET' && path === LEDGER_PATH) return answerLedgerRequest(this.ledger, req, res);
       const answer = req.method === 'POST' && path === '/_emulator/fault' ? this.faultRequest(body, res) : this.rest.handle(req, res, body);
       Promise.resolve(answer).catch((err: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
@@ -265,9 +293,20 @@ export class CoinbaseEmulator {
         case 'fillWhileDisconnected':
           await this.fillWhileDisconnected(String(fault.clientOrderId));
           break;
+        case 'outage': {
+          // Answered first: the outage cuts this very connection.
+          let ms: number;
+          try {
+            ms = this.serverOutage.check(fault.ms);
+          } catch (err) {
+            throw new CoinbaseEmulatorError((err as Error).message);
+          }
+          res.once('finish', () => void this.outage(ms).catch((err: unknown) => console.error(`coinbase emulator: outage failed: ${(err as Error).message}`)));
+          break;
+        }
         default:
           return reply(400, {
-            error: `unknown fault ${JSON.stringify(fault.fault)}: one of dropConnections, skipSequence, pauseFeed, delayOrderAcks, loseNextOrderAck, rateLimitNext, fillWhileDisconnected`,
+            error: `unknown fault ${JSON.stringify(fault.fault)}: one of dropConnections, skipSequence, pauseFeed, delayOrderAcks, loseNextOrderAck, rateLimitNext, fillWhileDisconnected, outage`,
           });
       }
     } catch (err) {

@@ -4,6 +4,7 @@ import { DecimalError, formatDecimalShort, mulDiv, parseDecimal, PX_DECIMALS, QT
 import { OrderType } from '../../../wasm/abi.ts';
 import { CancelReason } from '../../sim/matchingEngine.ts';
 import type { EmulatedFill, EmulatedOrder, EmulatorMarket, PlaceRequest } from '../../emulator/emulatorMarket.ts';
+import type { VenueLedger, WireOrderRequest } from '../../emulator/venueLedger.ts';
 import { JwtError, verifyJwt } from '../coinbaseJwt.ts';
 import { toNodeSymbol, toProductId } from '../productId.ts';
 
@@ -94,6 +95,8 @@ export class CoinbaseRestApi {
     private readonly auth: EmulatorAuth,
     private readonly faults: RestFaults,
     private readonly seed: number,
+    /** Where order and cancel requests are recorded for a harness. */
+    private readonly ledger?: VenueLedger,
   ) {}
 
   /** Answers one request (unknown routes get a 404 naming them). */
@@ -115,6 +118,7 @@ export class CoinbaseRestApi {
       }
       if (this.faults.rateLimitNext > 0) {
         this.faults.rateLimitNext--;
+        if (method === 'POST' && path === `${PREFIX}/orders`) this.recordRefusal(bodyText, 'HTTP 429 rate_limit_exceeded');
         res.writeHead(429, {
           'content-type': 'application/json',
           'x-ratelimit-limit': '30',
@@ -225,14 +229,34 @@ export class CoinbaseRestApi {
     return { products, num_products: products.length };
   }
 
+  /** An order request refused before it was read (rate limit), recorded with whatever its body names. */
+  private recordRefusal(bodyText: string, reason: string): void {
+    let body: Record<string, unknown> = {};
+    try {
+      body = parseBody(bodyText);
+    } catch {
+      // An unreadable body is recorded with no id.
+    }
+    this.ledger?.refused(this.ledger.receive(typeof body.client_order_id === 'string' ? body.client_order_id : '', wireRequest(body)), reason);
+  }
+
   private async createOrder(body: Record<string, unknown>, res: ServerResponse): Promise<void> {
+    const entry = this.ledger?.receive(typeof body.client_order_id === 'string' ? body.client_order_id : '', wireRequest(body));
     const parsed = this.parseOrder(body);
-    if (typeof parsed === 'string') return json(res, 200, failure('INVALID_ARGUMENT', parsed, body.order_configuration));
+    if (typeof parsed === 'string') {
+      this.ledger?.refused(entry, parsed);
+      return json(res, 200, failure('INVALID_ARGUMENT', parsed, body.order_configuration));
+    }
     const existing = this.market.order(parsed.clientOrderId);
+    if (existing !== undefined) this.ledger?.resent(entry, existing.venueOrderId, 'client_order_id seen before: answered with that order, nothing placed');
+    else this.ledger?.bind(entry, parsed.clientOrderId);
     // Idempotent on client_order_id (as documented): a repeat creates nothing and answers with the order it names.
     const order = existing ?? (await this.market.place(parsed));
     if (existing === undefined) this.remember(order, parsed.configuration, body);
     const answer = this.orderAnswer(order, parsed.configuration, body);
+    const refusal = (answer as { error_response?: { message?: string } }).error_response;
+    if (refusal !== undefined) this.ledger?.refused(entry, refusal.message ?? 'refused');
+    else this.ledger?.placed(entry, order.venueOrderId);
     if (this.faults.loseNextOrderAck) {
       this.faults.loseNextOrderAck = false;
       this.held.add(res);
@@ -322,8 +346,12 @@ export class CoinbaseRestApi {
     const results = await Promise.all(
       (ids as string[]).map(async (id) => {
         const order = this.market.order(id);
-        if (order === undefined || order.venueOrderId !== id) return { success: false, failure_reason: 'UNKNOWN_CANCEL_ORDER', order_id: id };
+        if (order === undefined || order.venueOrderId !== id) {
+          this.ledger?.cancel('', id, 'refused', 'UNKNOWN_CANCEL_ORDER');
+          return { success: false, failure_reason: 'UNKNOWN_CANCEL_ORDER', order_id: id };
+        }
         const { cancelled } = await this.market.cancel(id);
+        this.ledger?.cancel(order.clientOrderId, id, cancelled ? 'canceled' : 'refused', cancelled ? '' : 'INVALID_CANCEL_REQUEST');
         return cancelled ? { success: true, failure_reason: 'UNKNOWN_CANCEL_FAILURE_REASON', order_id: id } : { success: false, failure_reason: 'INVALID_CANCEL_REQUEST', order_id: id };
       }),
     );
@@ -446,6 +474,14 @@ function failure(error: string, message: string, orderConfiguration: unknown): u
     error_response: { error, message, error_details: message, new_order_failure_reason: error },
     order_configuration: orderConfiguration ?? null,
   };
+}
+
+/** An order request's market, side, price and size as its body carries them. */
+function wireRequest(body: Record<string, unknown>): WireOrderRequest {
+  const config = typeof body.order_configuration === 'object' && body.order_configuration !== null ? Object.values(body.order_configuration as Record<string, unknown>)[0] : undefined;
+  const params = typeof config === 'object' && config !== null ? (config as Record<string, unknown>) : {};
+  const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+  return { symbol: text(body.product_id), side: text(body.side), px: text(params.limit_price), qty: text(params.base_size) };
 }
 
 function paginate<T>(items: T[], query: URLSearchParams): { page: T[]; cursor: string } {

@@ -5,10 +5,12 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { SimMarketConfig } from '../../../node/configTypes.ts';
 import { OrderType } from '../../../wasm/abi.ts';
 import { EmulatorMarket } from '../../emulator/emulatorMarket.ts';
+import { ServerOutage } from '../../emulator/serverOutage.ts';
+import { answerLedgerRequest, LEDGER_PATH, VenueLedger } from '../../emulator/venueLedger.ts';
 import type { VenueStatus } from '../../venue.ts';
 import { KrakenPrivateWs } from './krakenPrivateWs.ts';
 import { KrakenPublicFeed } from './krakenPublicFeed.ts';
-import { type DeadManState, type KrakenApiCredentials, KrakenRestApi, type RestFaults, krakenPairFor, krakenStyleId, newWsToken } from './krakenRestApi.ts';
+import { type DeadManState, type KrakenApiCredentials, KrakenRestApi, type RestFaults, krakenPairFor, krakenStyleId, krakenTradeId, newWsToken } from './krakenRestApi.ts';
 
 // A loopback Kraken: one http.Server serving the REST API (/0/public/*, /0/private/*), the
 // public WebSocket v2 (/v2) and the private one (/auth/v2), over one EmulatorMarket, so the
@@ -32,6 +34,18 @@ export interface KrakenEmulatorOptions {
   tickIntervalMs?: number;
   /** Private channel heartbeat; default 1000. */
   heartbeatMs?: number;
+  /** Timing hooks for a latency harness in this process; nothing is timed without one. */
+  probe?: KrakenEmulatorProbe;
+}
+
+/** Times on performance.now() in ns, the emulator's clock. */
+export interface KrakenEmulatorProbe {
+  /** A book update frame of `symbol` is about to be written to its subscribers. */
+  frameWritten(symbol: string, atNs: number): void;
+  /** An AddOrder for `symbol` that arrived at `arrivedNs` (its headers read, its body not yet) passed authentication. */
+  orderReceived(symbol: string, clOrdId: string, arrivedNs: number): void;
+  /** Any private REST request (`/0/private/<method>`) arrived: its headers read, its body not yet. */
+  privateRequestArrived(method: string, arrivedNs: number): void;
 }
 
 export interface KrakenEmulatorUrls {
@@ -49,7 +63,8 @@ export type KrakenFault =
   | { fault: 'loseNextOrderAck' }
   | { fault: 'rateLimitNext'; n: number }
   | { fault: 'holdPrivateLinks'; held: boolean }
-  | { fault: 'fillResting'; id: string };
+  | { fault: 'fillResting'; id: string }
+  | { fault: 'outage'; ms: number };
 
 export const DEFAULT_KRAKEN_MARKETS: readonly SimMarketConfig[] = [
   { symbol: 'BTC/USD', startPrice1e9: 60_000_000_000_000, tickSize1e9: 100_000_000, lotSize1e8: 1, minQty1e8: 10_000 },
@@ -59,6 +74,7 @@ export const DEFAULT_KRAKEN_MARKETS: readonly SimMarketConfig[] = [
 const PUBLIC_PATH = '/v2';
 const PRIVATE_PATH = '/auth/v2';
 const FAULT_PATH = '/_emulator/fault';
+const PRIVATE_REST_PREFIX = '/0/private/';
 const TOKEN_TTL_SEC = 900;
 const MAX_TOKENS = 1_000;
 const MAX_FAULT_BODY_BYTES = 4096;
@@ -68,6 +84,8 @@ const STATUSES: readonly VenueStatus[] = ['online', 'cancel_only', 'post_only', 
 
 export class KrakenEmulator {
   readonly market: EmulatorMarket;
+  /** What the venue received and did, for a harness (GET /_emulator/ledger). */
+  readonly ledger: VenueLedger;
   private readonly api: KrakenRestApi;
   private readonly publicFeed: KrakenPublicFeed;
   private readonly privateWs: KrakenPrivateWs;
@@ -75,6 +93,7 @@ export class KrakenEmulator {
   private readonly tokens = new Map<string, number>();
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   private readonly server: Server;
+  private readonly serverOutage: ServerOutage;
   private privateHeld = false;
   private started = false;
   private stopped = false;
@@ -93,19 +112,22 @@ export class KrakenEmulator {
       takerFeeBps: 26,
       orderIdFor: (n) => krakenStyleId('O', `order:${seed}:${n}`),
     });
+    this.ledger = new VenueLedger({ venue: 'kraken', market: this.market, wireFillId: krakenTradeId });
     const pairs = this.market.symbols.map((s) => krakenPairFor(s, this.market.meta(s)));
     this.api = new KrakenRestApi({
       market: this.market,
       pairs,
       credentials: options.credentials,
       faults: this.faults,
+      ledger: this.ledger,
       issueToken: () => this.issueToken(),
+      onAddOrder: options.probe === undefined ? undefined : (symbol, clOrdId, arrivedNs) => options.probe!.orderReceived(symbol, clOrdId, arrivedNs),
       onUnknownRoute: (method, path) => {
         if (this.unknownRoutes.length < 100) this.unknownRoutes.push(`${method} ${path}`);
         console.error(`kraken emulator: no route for ${method} ${path}`);
       },
     });
-    this.publicFeed = new KrakenPublicFeed({ market: this.market, replay: options.replay });
+    this.publicFeed = new KrakenPublicFeed({ market: this.market, replay: options.replay, onFrameWritten: options.probe === undefined ? undefined : (symbol, atNs) => options.probe!.frameWritten(symbol, atNs) });
     this.privateWs = new KrakenPrivateWs({
       market: this.market,
       api: this.api,
@@ -114,6 +136,10 @@ export class KrakenEmulator {
     });
     this.server = createServer((req, res) => this.onRequest(req, res));
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    this.serverOutage = new ServerOutage(this.server, () => {
+      this.publicFeed.dropConnections();
+      this.privateWs.dropConnections();
+    });
   }
 
   async start(): Promise<KrakenEmulatorUrls> {
@@ -128,6 +154,8 @@ export class KrakenEmulator {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.serverOutage.cancel();
+    this.ledger.close();
     this.api.close();
     this.publicFeed.close();
     this.privateWs.close();
@@ -217,6 +245,15 @@ export class KrakenEmulator {
     }
   }
 
+  /**
+   * Fault: the venue is unreachable for `ms` (listener closed, every connection dropped,
+   * new ones refused), then back on the same port with its orders as they are by then.
+   * Resolves once it listens again.
+   */
+  outage(ms: number): Promise<void> {
+    return this.serverOutage.run(ms);
+  }
+
   /** The dead man's switch as the venue holds it. */
   deadMan(): Readonly<DeadManState> {
     return { ...this.api.deadMan };
@@ -249,9 +286,11 @@ export class KrakenEmulator {
       case 'fillResting':
         if (typeof f.id !== 'string') throw new RangeError('fillResting needs "id": a txid or cl_ord_id');
         return this.fillResting(f.id);
+      case 'outage':
+        return this.outage(f.ms as number);
       default:
         throw new RangeError(
-          `unknown fault ${JSON.stringify(f.fault)}: expected dropConnections, corruptNextChecksum, pauseFeed, setStatus, delayOrderAcks, loseNextOrderAck, rateLimitNext, holdPrivateLinks or fillResting`,
+          `unknown fault ${JSON.stringify(f.fault)}: expected dropConnections, corruptNextChecksum, pauseFeed, setStatus, delayOrderAcks, loseNextOrderAck, rateLimitNext, holdPrivateLinks, fillResting or outage`,
         );
     }
   }
@@ -274,7 +313,11 @@ export class KrakenEmulator {
       void this.onFaultRequest(req, res);
       return;
     }
-    this.api.handle(req, res, path).catch((err: unknown) => {
+    if (path === LEDGER_PATH && req.method === 'GET') return answerLedgerRequest(this.ledger, req, res);
+    const probe = this.options.probe;
+    const arrivedNs = probe === undefined ? 0 : performance.now() * 1e6;
+    if (probe !== undefined && path.startsWith(PRIVATE_REST_PREFIX)) probe.privateRequestArrived(path.slice(PRIVATE_REST_PREFIX.length), arrivedNs);
+    this.api.handle(req, res, path, arrivedNs).catch((err: unknown) => {
       if (res.headersSent || res.destroyed) return;
       res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: [`EGeneral:Internal error: ${(err as Error).message}`] }));
@@ -292,7 +335,15 @@ export class KrakenEmulator {
       if (text.length > MAX_FAULT_BODY_BYTES) return answer(413, { error: `fault body over ${MAX_FAULT_BODY_BYTES} bytes` });
     }
     try {
-      await this.applyFault(JSON.parse(text));
+      const fault: unknown = JSON.parse(text);
+      if (isOutage(fault)) {
+        // Answered first: the outage cuts this very connection.
+        const ms = this.serverOutage.check(fault.ms);
+        res.once('finish', () => void this.outage(ms).catch((err: unknown) => console.error(`kraken emulator: outage failed: ${(err as Error).message}`)));
+        answer(200, { ok: true });
+        return;
+      }
+      await this.applyFault(fault);
       answer(200, { ok: true });
     } catch (err) {
       answer(400, { error: (err as Error).message });
@@ -314,4 +365,8 @@ export class KrakenEmulator {
       else this.privateWs.accept(ws);
     });
   }
+}
+
+function isOutage(fault: unknown): fault is { fault: 'outage'; ms: unknown } {
+  return typeof fault === 'object' && fault !== null && (fault as { fault?: unknown }).fault === 'outage';
 }

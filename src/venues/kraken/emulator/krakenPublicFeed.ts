@@ -36,6 +36,8 @@ export interface KrakenPublicFeedOptions {
   heartbeatIntervalMs?: number;
   /** Bytes queued on one socket past which the client is dropped, as Kraken drops slow readers. Default 4 MiB. */
   maxBufferedBytes?: number;
+  /** Called (performance.now() in ns) just before a book update frame is written to its subscribers. */
+  onFrameWritten?: (symbol: string, atNs: number) => void;
 }
 
 const CHECKSUM_CORRUPTION = 0x5a5a5a5a;
@@ -83,6 +85,7 @@ export class KrakenPublicFeed {
   private readonly unsubscribeMarket: (() => void) | null = null;
   private readonly heartbeatTimer: NodeJS.Timeout;
   private readonly scanner = new BookFrameScanner();
+  private readonly onFrameWritten: ((symbol: string, atNs: number) => void) | undefined;
   /** Levels of one live book at fixed precision, laid out as frame entries for KrakenBook. */
   private readonly liveEntries = newEntries(64);
   private status: VenueStatus = 'online';
@@ -100,6 +103,7 @@ export class KrakenPublicFeed {
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1_000;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
     this.replaySpeed = options.replaySpeed ?? 1;
+    this.onFrameWritten = options.onFrameWritten;
     if (!(this.heartbeatIntervalMs > 0)) throw new RangeError(`heartbeatIntervalMs must be positive, got ${this.heartbeatIntervalMs}`);
     if (!(this.maxBufferedBytes > 0)) throw new RangeError(`maxBufferedBytes must be positive, got ${this.maxBufferedBytes}`);
     if (!(this.replaySpeed >= 0 && Number.isFinite(this.replaySpeed))) throw new RangeError(`replaySpeed must be 0 or positive, got ${this.replaySpeed}`);
@@ -308,6 +312,7 @@ export class KrakenPublicFeed {
       if (view.clients.size === 0) continue;
       const sum = this.takeCorruption(feed.symbol, checksum >= 0 ? checksum : viewChecksum(view));
       const frame = frameJson('update', feed.symbol, bidDiff, askDiff, sum);
+      this.onFrameWritten?.(feed.symbol, performance.now() * 1e6);
       for (const client of [...view.clients]) this.send(client, frame);
     }
   }

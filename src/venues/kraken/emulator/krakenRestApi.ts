@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DecimalError, PX_DECIMALS, QTY_DECIMALS, QTY_SCALE, formatDecimal, mulDiv, notional1e9, parseDecimal } from '../../../node/fixedPoint.ts';
 import { OrderType } from '../../../wasm/abi.ts';
 import type { EmulatedFill, EmulatedOrder, EmulatorMarket } from '../../emulator/emulatorMarket.ts';
+import type { LedgerOrder, VenueLedger } from '../../emulator/venueLedger.ts';
 import type { SymbolMeta } from '../../venue.ts';
 import { verifyKrakenSignature } from '../krakenSign.ts';
 
@@ -115,6 +116,10 @@ export interface KrakenRestApiOptions {
   issueToken(): { token: string; expires: number };
   /** A request for an unknown route, for the emulator's log. */
   onUnknownRoute?(method: string, path: string): void;
+  /** Where order and cancel requests are recorded for a harness. */
+  ledger?: VenueLedger;
+  /** An authenticated AddOrder for a listed pair, with the arrival time handle() was given. */
+  onAddOrder?(symbol: string, clOrdId: string, arrivedNs: number): void;
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -178,7 +183,8 @@ export class KrakenRestApi {
     this.gtdTimers.clear();
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  /** `arrivedNs`: when the request arrived, passed on to onAddOrder. */
+  async handle(req: IncomingMessage, res: ServerResponse, path: string, arrivedNs = 0): Promise<void> {
     let body: string;
     try {
       body = await readBody(req);
@@ -193,7 +199,7 @@ export class KrakenRestApi {
       return;
     }
     if (path.startsWith('/0/private/') && req.method === 'POST') {
-      await this.privateCall(req, res, path, body);
+      await this.privateCall(req, res, path, body, arrivedNs);
       return;
     }
     this.unknown(req, res, path);
@@ -262,7 +268,7 @@ export class KrakenRestApi {
     return result;
   }
 
-  private async privateCall(req: IncomingMessage, res: ServerResponse, path: string, body: string): Promise<void> {
+  private async privateCall(req: IncomingMessage, res: ServerResponse, path: string, body: string, arrivedNs: number): Promise<void> {
     const params = new URLSearchParams(body);
     const apiKey = req.headers['api-key'];
     const signature = req.headers['api-sign'];
@@ -279,7 +285,7 @@ export class KrakenRestApi {
     try {
       switch (method) {
         case 'AddOrder':
-          return await this.addOrder(res, params);
+          return await this.addOrderRecorded(res, params, arrivedNs);
         case 'CancelOrder':
           return send(res, 200, { error: [], result: await this.cancelOrder(params) });
         case 'CancelAll':
@@ -313,10 +319,23 @@ export class KrakenRestApi {
     throw new KrakenError('EOrder:Rate limit exceeded');
   }
 
-  private async addOrder(res: ServerResponse, params: URLSearchParams): Promise<void> {
+  /** AddOrder, with its request and outcome (placed, or refused and why) in the ledger. */
+  private async addOrderRecorded(res: ServerResponse, params: URLSearchParams, arrivedNs: number): Promise<void> {
+    const wire = { symbol: params.get('pair') ?? '', side: params.get('type') ?? '', px: params.get('price') ?? '', qty: params.get('volume') ?? '' };
+    const entry = this.options.ledger?.receive(params.get('cl_ord_id') ?? '', wire);
+    try {
+      await this.addOrder(res, params, arrivedNs, entry);
+    } catch (err) {
+      if (err instanceof KrakenError) this.options.ledger?.refused(entry, err.message);
+      throw err;
+    }
+  }
+
+  private async addOrder(res: ServerResponse, params: URLSearchParams, arrivedNs: number, entry?: LedgerOrder): Promise<void> {
     this.takeRateLimit();
     const pair = this.pairsById.get(params.get('pair') ?? '');
     if (pair === undefined) throw new KrakenError('EQuery:Unknown asset pair');
+    this.options.onAddOrder?.(pair.symbol, params.get('cl_ord_id') ?? '', arrivedNs);
     const side = params.get('type');
     if (side !== 'buy' && side !== 'sell') throw new KrakenError('EGeneral:Invalid arguments:type');
     const orderType = params.get('ordertype');
@@ -349,7 +368,11 @@ export class KrakenRestApi {
       if (params.get('userref') !== null) throw new KrakenError('EGeneral:Invalid arguments:cl_ord_id and userref cannot be used together');
       if (!UUID_RE.test(clOrdId) && clOrdId.length > 18) throw new KrakenError('EGeneral:Invalid arguments:cl_ord_id');
       // Kraken enforces cl_ord_id uniqueness across the account's open orders only.
-      if (this.findOpenByClOrdId(clOrdId) !== undefined) throw new KrakenError('EOrder:Duplicate cl_ord_id');
+      const open = this.findOpenByClOrdId(clOrdId);
+      if (open !== undefined) {
+        this.options.ledger?.resent(entry, open.venueOrderId, 'EOrder:Duplicate cl_ord_id: an open order has this cl_ord_id');
+        throw new KrakenError('EOrder:Duplicate cl_ord_id');
+      }
     }
     const status = this.market.status;
     if (status === 'maintenance') throw new KrakenError('EService:Unavailable');
@@ -358,12 +381,17 @@ export class KrakenRestApi {
     const descr = {
       order: `${side} ${formatDecimal(qty1e8, QTY_DECIMALS, meta.qtyPrecision)} ${pair.altname} @ ${orderType === 'limit' ? `limit ${formatDecimal(px1e9, PX_DECIMALS, meta.pricePrecision)}` : 'market'}`,
     };
-    if (params.get('validate') === 'true') return send(res, 200, { error: [], result: { descr } });
+    if (params.get('validate') === 'true') {
+      this.options.ledger?.refused(entry, 'validate=true: checked, not placed');
+      return send(res, 200, { error: [], result: { descr } });
+    }
     const type = orderType === 'market' ? OrderType.Market : postOnly ? OrderType.PostOnly : tif === 'IOC' ? OrderType.Ioc : OrderType.Limit;
     const marketId = this.nextMarketId();
     this.addNote(marketId, { clOrdId, orderType, timeInForce: tif, postOnly, hidden: false });
+    this.options.ledger?.bind(entry, marketId);
     const order = await this.market.place({ clientOrderId: marketId, symbol: pair.symbol, side: side === 'buy' ? 1 : -1, type, px1e9, qty1e8 });
     if (order.status === 'rejected') throw new KrakenError(`EOrder:Invalid order:${order.reason}`);
+    this.options.ledger?.placed(entry, order.venueOrderId);
     if (tif === 'GTD' && order.status === 'open') this.expireAt(order, expireSec * 1000);
     const faults = this.options.faults;
     if (faults.loseNextOrderAck) {
@@ -382,8 +410,13 @@ export class KrakenRestApi {
     const clOrdId = params.get('cl_ord_id');
     if ((txid === null) === (clOrdId === null)) throw new KrakenError('EGeneral:Invalid arguments:txid or cl_ord_id');
     const order = txid !== null ? this.accountOrder(txid) : this.findOpenByClOrdId(clOrdId as string);
-    if (order === undefined || order.status !== 'open') throw new KrakenError('EOrder:Unknown order');
+    const wireId = order === undefined ? (clOrdId ?? '') : (this.notes.get(order.clientOrderId)?.clOrdId ?? '');
+    if (order === undefined || order.status !== 'open') {
+      this.options.ledger?.cancel(wireId, order?.venueOrderId ?? txid ?? '', 'refused', 'EOrder:Unknown order');
+      throw new KrakenError('EOrder:Unknown order');
+    }
     const { cancelled } = await this.market.cancel(order.venueOrderId);
+    this.options.ledger?.cancel(wireId, order.venueOrderId, cancelled ? 'canceled' : 'refused', cancelled ? '' : 'EOrder:Unknown order');
     if (!cancelled) throw new KrakenError('EOrder:Unknown order');
     return { count: 1 };
   }
