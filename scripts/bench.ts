@@ -9,6 +9,7 @@ import { benchUi } from './benchUi.ts';
 import { benchVenueCodecs } from './benchVenueCodecs.ts';
 import { benchMarketReplay } from './benchReplayMarket.ts';
 import { benchMeshAcrossProcesses, benchMeshInProcess } from './benchMesh.ts';
+import { benchTickToTrade } from './benchTickToTrade.ts';
 
 // `npm run bench` runs every benchmark and prints one table; `-- --quick` is a short
 // smoke run; `-- --write` also regenerates BENCHMARKS.md from this run's output.
@@ -41,6 +42,7 @@ const figures: BenchFigure[] = [
   ...(await benchUi(quick)),
   ...(await benchVenueCodecs(quick)),
   await benchMarketReplay(quick),
+  ...(await benchTickToTrade(quick)),
 ];
 
 const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
@@ -161,6 +163,64 @@ ${table}
   sample is one whole run's wall time divided by the frames it read. Every frame of the
   capture's 10 pairs counts as an update; only BTC/CHF's reach the maker. Baseline: the
   Kraken decoder alone (parse, apply, checksum) over the same frames.
+- **tick-to-trade on loopback** (scripts/benchTickToTrade.ts): the Kraken emulator runs in
+  the bench process with its synthetic flow stopped after the first step, and the harness
+  moves BTC/USD's top of book with a bid and an ask of its own, alternately 6.0 up and down
+  (60 ticks, inside the synthetic spread): every move is one book update frame that makes
+  the example maker (spread_bps 20, requote_ticks 10) re-quote both sides. A sample is the
+  time from the emulator's feed writing that frame to the emulator's HTTP server receiving
+  the first AddOrder that follows it (the request's arrival, before its body is read), both
+  on the bench process's clock; the next move waits for both re-quotes and 8 ms more. The
+  node is \`sequence run --daemon\` (real feed, engine, WASM maker, risk gate, journal and
+  ccxt order path); the baseline is the same quoting rule as a ccxt.pro script
+  (scripts/tickToTrade/ccxtBot.ts: watchOrderBook, then cancelOrder and createOrder, bid
+  first), run as its own process against the same emulator and the same moves, after the
+  node. What limits it: a re-quote is a replace, and the Kraken adapter sends private calls
+  one at a time (the nonce must increase in arrival order), so the AddOrder leaves only
+  once the replaced quote's CancelOrder has been answered. Both clients therefore pay two
+  ccxt REST calls in series (signing, undici's fetch, a loopback write that profiles at
+  about half a millisecond a call on this machine, the emulator's handling) and those
+  calls, not the decoding or the algorithm, are most of each sample; the node's in-process
+  part is the share shown by the in-process total. Sending the new quote before cancelling
+  the old one, or placing orders over the private WebSocket (add_order), would remove a
+  round trip.
+- **frame written to the first order request**: the same samples, up to the arrival of the
+  first order request of any kind (the replaced bid's CancelOrder): the in-process path
+  plus one ccxt call, against the script's watchOrderBook resolution plus one ccxt call.
+- **in process**: the node's own trace of the same run (\`SEQUENCE_LATENCY_TRACE=file\`,
+  src/node/latencyTrace.ts; off, each call site is one boolean test): stamps at the book
+  frame's WebSocket message, the scan, the checksum-verified apply, the book and state
+  written into the instance, the WASM call's return, the first order through the risk gate,
+  the end of the callback's actions (both quotes recorded in the core state and emitted as
+  events), the journal append of the turn's batch, and the first AddOrder handed to the
+  gateway. Each row is one stage, the ratio its share of the whole path; the last row is
+  the whole in-process path, against the run's tick-to-trade. What limits it: the frames
+  are paced (one every 10 ms or so), so each one meets caches that the other processes on
+  the machine's two shared cores have just used, and every stage costs several times its
+  hot-loop figure above (the on_book round trip, the journal append); the journal's write
+  transaction is the largest stage, then the gateway handoff (the replaced quote's cancel
+  is formatted and queued before the order).
+- **tick-to-trade with 1, 4 and 16 instances over 1, 10 and 50 symbols**: the same
+  measurement with a fresh emulator listing that many symbols, all moved at each step (one
+  frame per symbol, back to back), maker instance k on an evenly spread symbol (round robin
+  when there are more instances than symbols) and the symbols no maker trades subscribed by
+  one hedger instance that only notes their best prices; a sample is a traded symbol's
+  frame to its first AddOrder; the name gives the node's largest RSS (VmRSS, sampled every
+  500 ms) during the run. The baseline is the first figure. What limits it: every maker
+  that re-quotes adds a cancel and an order to the gateway's single queue, so the first
+  order of a symbol whose frame arrives later in the burst waits behind the calls of the
+  symbols before it; more instances on one symbol add WASM calls and records to the one
+  turn that must finish before any request leaves.
+- **node RSS, the demos**: \`sequence run --daemon\` on Sequence.toml (the maker and
+  hedger on two embedded sim venues) and on Sequence.emulators.toml (the maker on the
+  Kraken emulator, the hedger on the Coinbase one, both emulators in the bench process),
+  VmRSS every 500 ms once the node has traded for a while (6 s after its first status
+  event; quick mode: the sim demo alone, 1 s after); the baseline is the ccxt.pro script's RSS during its
+  tick-to-trade run. What limits it: most of a node's memory is code, not data. The sim
+  demo never loads ccxt (venues are imported when configured); a node with a Kraken or
+  Coinbase venue does, and ccxt's one module holds every exchange it ships: about 180 MB
+  more in a process started through tsx (about 80 MB under plain node), which is most of
+  the emulators demo's RSS, of the RSS in the scale figures' names and of the script's.
 `;
   writeFileSync(join(root, 'BENCHMARKS.md'), doc);
 }

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildAlgos } from '../src/build/buildAlgo.ts';
+import { L2Book } from '../src/venues/book.ts';
+import type { VenueListener } from '../src/venues/venue.ts';
 import { RejectCode } from '../src/wasm/abi.ts';
 import { EngineHarness, tempDir, writeBundle } from './support/nodeHarness.ts';
 import { deployment, simVenue } from './support/tomlSnippets.ts';
@@ -127,6 +129,39 @@ describe('the engine runs algorithms against sim venues', () => {
     const ordersBefore = h.sink.of('order').length;
     await h.ticks(3);
     expect(h.sink.of('order').length).toBe(ordersBefore);
+  });
+});
+
+describe('books the engine refuses to show an algorithm', () => {
+  it('a book its venue calls valid but crossed is not delivered, and is reported once until it uncrosses', async () => {
+    const h = EngineHarness.fromToml(venues() + makerAndHedger, tempDir('engine'));
+    await h.start();
+    await h.ticks(1);
+    const maker = h.engine.deployment('maker')!;
+    // The venue's own listener, as its feed would call it, given a broken copy of its book.
+    const listener = (h.venues[0] as unknown as { listener: VenueListener }).listener;
+    const crossed = new L2Book('BTC/USD');
+    const good = h.engine.book(0, 'BTC/USD')!;
+    for (let i = 0; i < good.bidCount; i++) [crossed.bidPx[i], crossed.bidSz[i]] = [good.bidPx[i], good.bidSz[i]];
+    for (let i = 0; i < good.askCount; i++) [crossed.askPx[i], crossed.askSz[i]] = [good.askPx[i], good.askSz[i]];
+    crossed.bidCount = good.bidCount;
+    crossed.askCount = good.askCount;
+    crossed.askPx[0] = crossed.bidPx[0];
+    const calls = maker.algo.calls;
+    listener.onBook(crossed);
+    listener.onBook(crossed);
+    expect(maker.algo.calls).toBe(calls);
+    expect(h.sink.events.filter((e) => e.type === 'crossed_book_refused')).toEqual([
+      { type: 'crossed_book_refused', venue: 'sim_a', symbol: 'BTC/USD', bid: expect.any(String), ask: expect.any(String) },
+    ]);
+    await h.ticks(1);
+    expect(maker.algo.calls).toBeGreaterThan(calls);
+    crossed.askPx[0] += 100_000_000;
+    listener.onBook(crossed);
+    crossed.askPx[0] = crossed.bidPx[0];
+    listener.onBook(crossed);
+    expect(h.sink.events.filter((e) => e.type === 'crossed_book_refused')).toHaveLength(2);
+    await h.engine.shutdown();
   });
 });
 

@@ -8,6 +8,8 @@ import { UNKNOWN_META, VenueStartError, type ConnectionState, type OrderRequest,
 import { CancelTracker, type CancelOutcome } from './cancelTracker.ts';
 import type { DeploymentConfig, LiveVenueSettings, NodeConfig } from './configTypes.ts';
 import { CoreState } from './coreState.ts';
+import { formatDecimalShort, PX_DECIMALS } from './fixedPoint.ts';
+import { latencyTrace, Stage } from './latencyTrace.ts';
 import { crashPoint } from './crashPoint.ts';
 import { DailyLoss } from './dailyLoss.ts';
 import type { DeployPlan } from './deployPlan.ts';
@@ -134,6 +136,8 @@ export class Engine {
   private readonly nbbo = new NbboAggregator();
   private remote: RemoteMesh | null = null;
   private readonly remoteNbbo = new Map<string, NbboFields>();
+  /** `venueIndex:symbol` of the books refused as crossed until they uncross. */
+  private readonly crossed = new Set<string>();
   private readonly top: MeshTop = { venueId: 0, venue: '', symbol: '', bidPx1e9: 0, bidSz1e8: 0, askPx1e9: 0, askSz1e8: 0 };
   private nbboScheduled = false;
   private readonly rejectQueue: { d: RunningDeployment; idLo: number; idHi: number; code: number }[] = [];
@@ -623,6 +627,8 @@ export class Engine {
 
   private onBook(venueIndex: number, book: L2Book): void {
     if (!book.valid || this.phase !== 'trading') return;
+    if (book.bidCount > 0 && book.askCount > 0 && book.bidPx[0] >= book.askPx[0]) return this.refuseCrossed(venueIndex, book);
+    if (this.crossed.size > 0) this.crossed.delete(`${venueIndex}:${book.symbol}`);
     this.venueStates[venueIndex].lastDataMs = this.time.nowMs();
     this.marks[venueIndex].set(book.symbol, book.mid());
     if (!this.books[venueIndex].has(book.symbol)) this.books[venueIndex].set(book.symbol, book);
@@ -634,10 +640,27 @@ export class Engine {
       if (!d.algo.running) continue;
       writeBook(d.algo.mem, d.algo.bookPtr, book, d.symbolIds.get(book.symbol) as number);
       this.writeStateFor(d, book.symbol);
-      if (d.algo.onBook()) this.processActions(d, book.symbol);
+      if (latencyTrace.on) latencyTrace.mark(Stage.Encoded);
+      if (d.algo.onBook()) {
+        if (latencyTrace.on) latencyTrace.mark(Stage.Called);
+        this.processActions(d, book.symbol);
+        if (latencyTrace.on) latencyTrace.mark(Stage.Committed);
+      }
       this.mesh.collect(d);
     }
     this.drain();
+  }
+
+  /**
+   * A book its venue calls valid but whose best bid is at or above its best ask is broken
+   * (one venue's own book cannot cross), and no algorithm is shown it: the venue's own
+   * checks missed something. Reported once per episode, so the soak and the operator see it.
+   */
+  private refuseCrossed(venueIndex: number, book: L2Book): void {
+    const key = `${venueIndex}:${book.symbol}`;
+    if (this.crossed.has(key)) return;
+    this.crossed.add(key);
+    this.sink.emit({ type: 'crossed_book_refused', venue: this.venues[venueIndex].name, symbol: book.symbol, bid: formatDecimalShort(book.bidPx[0], PX_DECIMALS), ask: formatDecimalShort(book.askPx[0], PX_DECIMALS) });
   }
 
   private onVenueStatus(venueIndex: number, status: VenueStatus): void {
@@ -795,6 +818,7 @@ export class Engine {
       c.meta = d.venue.symbolMeta(orderSymbol);
       c.rateExceeded = d.orderRate.full(nowMs);
       const verdict = checkOrder({ side, px1e9, qty1e8, orderType }, c);
+      if (latencyTrace.on) latencyTrace.mark(Stage.Risked);
       if (verdict.code !== 0) {
         this.nodeReject(d, a.orderIdLo[i], a.orderIdHi[i], verdict.code, verdict.reason);
         continue;
@@ -938,6 +962,7 @@ export class Engine {
     if (batch.length > 0) {
       try {
         this.log.append(batch);
+        if (latencyTrace.on) latencyTrace.mark(Stage.Journaled);
       } catch (error) {
         this.onJournalFailure(batch, error);
         return;

@@ -1,3 +1,4 @@
+import { latencyTrace, Stage } from '../../node/latencyTrace.ts';
 import { L2Book } from '../book.ts';
 import { BookFrameScanner, type BookFrameScannerOptions } from './bookFrameScanner.ts';
 import { KrakenBook } from './krakenBook.ts';
@@ -66,6 +67,7 @@ export class KrakenBookDecoder {
   applyFrame(frame: Buffer | string, recvNs = 0): number {
     const s = this.scanner;
     if (!(typeof frame === 'string' ? s.scanText(frame) : s.scan(frame))) return NOT_BOOK_FRAME;
+    if (latencyTrace.on) latencyTrace.mark(Stage.Parsed);
     const snapshot = s.type === 'snapshot';
     let applied = 0;
     for (let m = 0; m < s.messageCount; m++) {
@@ -94,6 +96,7 @@ export class KrakenBookDecoder {
       // updates land below it, and the copy covers the changed levels alone.
       if (!entry.book.writeTopChanges(entry.top) && wasValid) continue;
       entry.top.recvNs = recvNs;
+      if (latencyTrace.on) latencyTrace.mark(Stage.Applied);
       this.listener.onBook?.(entry.top);
     }
     return applied;

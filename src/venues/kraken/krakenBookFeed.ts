@@ -1,6 +1,7 @@
 import { WebSocket } from 'ws';
 import type { L2Book } from '../book.ts';
 import { Backoff } from '../backoff.ts';
+import { latencyTrace } from '../../node/latencyTrace.ts';
 import type { ConnectionState, VenueHealth, VenueStatus } from '../venue.ts';
 import { BookFrameError } from './bookFrameScanner.ts';
 import { isKrakenBookDepth, KRAKEN_BOOK_DEPTHS } from './krakenBook.ts';
@@ -177,7 +178,9 @@ export class KrakenBookFeed {
         this.notice('binary frame ignored');
         return;
       }
+      if (latencyTrace.on) latencyTrace.begin(nowMs);
       this.onFrame(data as Buffer, (TIME_ORIGIN_MS + nowMs) * 1_000_000);
+      if (latencyTrace.on) latencyTrace.end();
       if (this.decoder.invalidCount() === 0) this.currentAtMs = TIME_ORIGIN_MS + nowMs;
     });
     ws.on('error', (error) => {

@@ -1,4 +1,5 @@
 import ccxt from 'ccxt';
+import { latencyTrace } from '../../node/latencyTrace.ts';
 import { DecimalError, PX_DECIMALS, QTY_DECIMALS, parseDecimal } from '../../node/fixedPoint.ts';
 import { RejectCode } from '../../wasm/abi.ts';
 import type { KrakenCredentials } from '../credentials.ts';
@@ -131,6 +132,7 @@ export class KrakenGateway {
   }
 
   addOrder(request: AddOrderRequest): Promise<GatewayResult<string>> {
+    if (latencyTrace.on) latencyTrace.handed();
     const market = this.bySymbol.get(request.symbol);
     if (market === undefined) return Promise.resolve(failure(RejectCode.InvalidParams, `unknown symbol "${request.symbol}"`));
     const params: Params = {
