@@ -37,7 +37,7 @@ process.exit(result.violations.length === 0 ? 0 : 1);
 
 function row(name: string, f: RunFigures): string {
   const ms = (v: number) => `${v.toFixed(v < 10 ? 1 : 0)} ms`;
-  return `| ${name} | ${(f.seconds / 60).toFixed(1)} min | ${f.tradingMessagesPerS.toFixed(1)} | ${f.heap.minMb.toFixed(0)}-${f.heap.maxMb.toFixed(0)} MB, ${f.heap.growthMb.toFixed(1)} MB | ${f.rss.minMb.toFixed(0)}-${f.rss.maxMb.toFixed(0)} MB, ${f.rss.growthMb.toFixed(1)} MB | ${ms(f.loopDelayP99Ms.median)} / ${ms(f.loopDelayP99Ms.max)} | ${f.snapshots}, ${ms(f.snapshotGapMs.p99)} / ${ms(f.snapshotGapMs.max)} | ${ms(f.statusRoundTripMs.p99)} / ${ms(f.statusRoundTripMs.max)} | ${f.eventsDropped} | ${f.stops.length === 0 ? 'none' : f.stops.join('; ')} |`;
+  return `| ${name} | ${(f.seconds / 60).toFixed(1)} min | ${f.tradingMessagesPerS.toFixed(1)} | ${f.heap.minMb.toFixed(0)}-${f.heap.maxMb.toFixed(0)} MB, ${f.heap.growthMb.toFixed(1)} MB | ${f.rss.minMb.toFixed(0)}-${f.rss.maxMb.toFixed(0)} MB, ${f.rss.growthMb.toFixed(1)} MB | ${f.rssFile.minMb.toFixed(0)}-${f.rssFile.maxMb.toFixed(0)} MB, ${f.rssFile.growthMb.toFixed(1)} MB | ${ms(f.loopDelayP99Ms.median)} / ${ms(f.loopDelayP99Ms.max)} | ${f.snapshots}, ${ms(f.snapshotGapMs.p99)} / ${ms(f.snapshotGapMs.max)} | ${ms(f.statusRoundTripMs.p99)} / ${ms(f.statusRoundTripMs.max)} | ${f.eventsDropped} | ${f.stops.length === 0 ? 'none' : f.stops.join('; ')} |`;
 }
 
 function loadReport(r: LoadResult): string {
@@ -47,13 +47,13 @@ function loadReport(r: LoadResult): string {
 Machine: ${machine}
 Finished: ${new Date().toISOString()}
 
-| run | length | trading messages/s | heap range, fitted growth | RSS range, fitted growth | loop delay p99 (median / worst status) | snapshots to a viewer, gap p99 / max | status answer p99 / max | events dropped | halts and pauses |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| run | length | trading messages/s | heap range, fitted growth | own RSS range, fitted growth | file-backed RSS (journal map) | loop delay p99 (median / worst status) | snapshots to a viewer, gap p99 / max | status answer p99 / max | events dropped | halts and pauses |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${row('demo rate (baseline)', r.baseline)}
 ${row(`${r.options.rate}x the demo's market rate`, r.loaded)}
 
 Achieved: ${r.achievedRate.toFixed(1)}x the baseline's trading message rate.
-Bounds (loaded run): fitted heap growth <= ${LOAD_BOUNDS.heapGrowthMb} MB and RSS growth <= ${LOAD_BOUNDS.rssGrowthMb} MB after a 20% warm-up, no events or mesh messages dropped, a viewer's longest wait for a snapshot <= ${LOAD_BOUNDS.snapshotGapMaxMs} ms, the slowest status answer <= ${LOAD_BOUNDS.statusRoundTripMaxMs} ms, and no halt or pause (the load sustained; the demo's risk limits are scaled with the rate and its daily loss limit is off).
+Bounds (loaded run): fitted heap growth <= ${LOAD_BOUNDS.heapGrowthMb} MB and growth of the process's own (anonymous) RSS <= ${LOAD_BOUNDS.rssGrowthMb} MB after a 20% warm-up (the file-backed part, the journal's memory map, grows with the journal and is reported only), no events or mesh messages dropped, a viewer's longest wait for a snapshot <= ${LOAD_BOUNDS.snapshotGapMaxMs} ms, the slowest status answer <= ${LOAD_BOUNDS.statusRoundTripMaxMs} ms, and no halt or pause (the load sustained; the demo's risk limits are scaled with the rate and its daily loss limit is off).
 Result: ${r.violations.length === 0 ? 'every bound held' : `BROKEN: ${r.violations.join('; ')}`}
 `;
 }

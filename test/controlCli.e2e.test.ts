@@ -34,13 +34,15 @@ describe('status, halt and resume from another process', () => {
     // The process's own memory and loop delay travel with every status.
     expect(JSON.parse(status.stdout).resources).toEqual({
       rss_mb: expect.any(Number),
+      rss_anon_mb: expect.any(Number),
+      rss_file_mb: expect.any(Number),
       heap_used_mb: expect.any(Number),
       array_buffers_mb: expect.any(Number),
       loop_delay_p99_ms: expect.any(Number),
       loop_delay_max_ms: expect.any(Number),
     });
     expect(JSON.parse(status.stdout).resources.rss_mb).toBeGreaterThan(JSON.parse(status.stdout).resources.heap_used_mb);
-    expect(sequence(['status', '--config', config]).stdout).toMatch(/^memory rss [\d.]+ MB heap [\d.]+ MB buffers [\d.]+ MB; event loop delay p99 [\d.]+ ms max [\d.]+ ms$/m);
+    expect(sequence(['status', '--config', config]).stdout).toMatch(/^memory rss [\d.]+ MB \(own [\d.]+ MB, files [\d.]+ MB\) heap [\d.]+ MB buffers [\d.]+ MB; event loop delay p99 [\d.]+ ms max [\d.]+ ms$/m);
 
     const halt = sequence(['halt', '--cancel-all', '--reason', 'flood test', '--config', config]);
     expect(halt.code, halt.stderr).toBe(0);

@@ -21,6 +21,7 @@ describe('load soak harness', () => {
     expect(f.heap.samples).toBeGreaterThanOrEqual(3);
     expect(f.heap.minMb).toBeGreaterThan(0);
     expect(f.rss.minMb).toBeGreaterThan(f.heap.minMb);
+    expect(f.rssFile.minMb).toBeGreaterThan(0);
     expect(f.snapshots).toBeGreaterThan(20);
     expect(f.statusRoundTripMs.n).toBeGreaterThanOrEqual(10);
     expect(f.tradingMessagesPerS).toBeGreaterThan(0);
@@ -36,6 +37,7 @@ describe('load soak harness', () => {
       tradingMessagesPerS: 700,
       heap: trend(40),
       rss: trend(10),
+      rssFile: trend(60),
       loopDelayP99Ms: summary(20),
       snapshotGapMs: summary(2500),
       statusRoundTripMs: summary(40),

@@ -31,7 +31,10 @@ export async function status(dataDir: string, json: boolean): Promise<string> {
   let out = `node ${result.node} role ${result.role} term ${result.term} journal seq ${result.journal_seq} phase ${result.phase}\n`;
   out += result.halted ? `HALTED by ${result.halt_by}: ${result.halt_reason}\n` : 'trading (not halted)\n';
   const r = result.resources;
-  if (r !== undefined) out += `memory rss ${r.rss_mb} MB heap ${r.heap_used_mb} MB buffers ${r.array_buffers_mb} MB; event loop delay p99 ${r.loop_delay_p99_ms} ms max ${r.loop_delay_max_ms} ms\n`;
+  if (r !== undefined) {
+    const split = r.rss_anon_mb === null ? '' : ` (own ${r.rss_anon_mb} MB, files ${r.rss_file_mb} MB)`;
+    out += `memory rss ${r.rss_mb} MB${split} heap ${r.heap_used_mb} MB buffers ${r.array_buffers_mb} MB; event loop delay p99 ${r.loop_delay_p99_ms} ms max ${r.loop_delay_max_ms} ms\n`;
+  }
   for (const i of result.instances ?? []) {
     const s = i.symbols?.[0] ?? {};
     out += `  ${String(i.label).padEnd(12)} ${String(i.venue).padEnd(10)} ${String(i.status).padEnd(8)} pos ${s.position} rpnl ${s.realized_pnl} upnl ${s.unrealized_pnl} open ${i.open_orders}${i.reason ? `  (${i.reason})` : ''}\n`;

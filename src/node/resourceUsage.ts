@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
 // What the node's own process is using, in every status (event and `sequence status`), so
@@ -6,6 +7,13 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
 export interface ResourceUsage {
   rss_mb: number;
+  /**
+   * The RSS split (Linux; null elsewhere): anonymous memory is the process's own, while
+   * file-backed pages are mostly the journal's memory map, which grows with the journal and
+   * which the kernel can reclaim at will. A leak shows in the anonymous part.
+   */
+  rss_anon_mb: number | null;
+  rss_file_mb: number | null;
   heap_used_mb: number;
   /** Typed arrays and Buffers outside the V8 heap (books, journal and socket buffers). */
   array_buffers_mb: number;
@@ -37,8 +45,11 @@ export class ResourceProbe {
   /** For `sequence status`: memory now, and the loop delay of the latest sample. */
   latest(): ResourceUsage {
     const m = process.memoryUsage();
+    const split = rssSplitKb();
     return {
       rss_mb: round1(m.rss / MB),
+      rss_anon_mb: split === null ? null : round1(split.anonKb / 1024),
+      rss_file_mb: split === null ? null : round1(split.fileKb / 1024),
       heap_used_mb: round1(m.heapUsed / MB),
       array_buffers_mb: round1(m.arrayBuffers / MB),
       loop_delay_p99_ms: this.delayP99Ms,
@@ -49,4 +60,17 @@ export class ResourceProbe {
   stop(): void {
     this.delay.disable();
   }
+}
+
+/** RssAnon and RssFile from /proc/self/status, or null where there is no such file. */
+function rssSplitKb(): { anonKb: number; fileKb: number } | null {
+  let status: string;
+  try {
+    status = readFileSync('/proc/self/status', 'latin1');
+  } catch {
+    return null;
+  }
+  const anon = /^RssAnon:\s+(\d+) kB$/m.exec(status);
+  const file = /^RssFile:\s+(\d+) kB$/m.exec(status);
+  return anon === null || file === null ? null : { anonKb: Number(anon[1]), fileKb: Number(file[1]) };
 }
