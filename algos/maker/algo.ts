@@ -9,8 +9,11 @@ import {
   L2Book,
   log,
   NodeRole,
+  nowNs,
   Params,
   register,
+  Reject,
+  RejectCode,
   send,
   Side,
 } from "../../sdk/assemblyscript/index";
@@ -21,6 +24,12 @@ const QTY_SCALE: i64 = 100_000_000;
 const BPS: i64 = 10_000;
 /** The maker never quotes a side that would take |position| past this many quote sizes. */
 const MAX_INVENTORY_QUOTES: i64 = 10;
+/**
+ * After an order is refused for its rate (the node's limiter or the venue's), the maker
+ * places nothing new for this long: requoting on every book update would only meet the
+ * limiter again and again, until the reject rate halts the node.
+ */
+const RATE_LIMIT_QUIET_NS: u64 = 1_000_000_000;
 
 class Maker extends Algo {
   spreadBps: i64 = 6;
@@ -29,6 +38,7 @@ class Maker extends Algo {
   requoteTicks: i64 = 2;
   hedger: string = "hedger";
   private fillMessage: Uint8Array = new Uint8Array(16);
+  private quietUntilNs: u64 = 0;
 
   onInit(params: Params): void {
     this.spreadBps = params.getInt("spread_bps", this.spreadBps);
@@ -56,8 +66,16 @@ class Maker extends Algo {
     const bid = floorToTick(mid - halfSpread - skew, tick);
     const ask = ceilToTick(mid + halfSpread - skew, tick);
     const limit = this.quoteQty * MAX_INVENTORY_QUOTES;
-    this.quote(BID_ID, Side.Buy, bid, state.position + this.quoteQty <= limit, tick, state, actions);
-    this.quote(ASK_ID, Side.Sell, ask, state.position - this.quoteQty >= -limit, tick, state, actions);
+    const quiet = nowNs() < this.quietUntilNs;
+    this.quote(BID_ID, Side.Buy, bid, state.position + this.quoteQty <= limit, quiet, tick, state, actions);
+    this.quote(ASK_ID, Side.Sell, ask, state.position - this.quoteQty >= -limit, quiet, tick, state, actions);
+  }
+
+  onReject(reject: Reject): void {
+    if (reject.code != RejectCode.RateLimit) return;
+    const wasQuiet = nowNs() < this.quietUntilNs;
+    this.quietUntilNs = nowNs() + RATE_LIMIT_QUIET_NS;
+    if (!wasQuiet) log.warn("maker: order " + reject.orderId.toString() + " refused for its rate; no new quotes for 1 s");
   }
 
   onFill(fill: Fill, state: AlgoState): void {
@@ -84,13 +102,14 @@ class Maker extends Algo {
     log.info("maker: node role is now " + roleName(role));
   }
 
-  private quote(id: u64, side: Side, px: i64, allowed: bool, tick: i64, state: AlgoState, actions: Actions): void {
+  private quote(id: u64, side: Side, px: i64, allowed: bool, quiet: bool, tick: i64, state: AlgoState, actions: Actions): void {
     const live = state.findOrder(id);
     const isLive = live !== null && live.isLive;
     if (!allowed || px <= 0) {
       if (isLive) actions.cancel(id);
       return;
     }
+    if (quiet) return;
     if (isLive) {
       const distance = <i64>live!.px - px;
       if ((distance < 0 ? -distance : distance) < this.requoteTicks * tick) return;

@@ -1,0 +1,73 @@
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildAlgos } from '../src/build/buildAlgo.ts';
+import { paramsText } from '../src/node/paramsText.ts';
+import { L2Book } from '../src/venues/book.ts';
+import { RejectCode } from '../src/wasm/abi.ts';
+import { AlgoInstance } from '../src/wasm/algoInstance.ts';
+import { loadBundle } from '../src/wasm/loader.ts';
+import { writeBook, writeReject, writeState, type StateFields } from '../src/wasm/structs.ts';
+
+// The example maker's own behaviour, through its real bundle and the node's encoding of
+// books, state and rejects; the host clock is the test's.
+
+const ALGOS = join(import.meta.dirname, '..', 'algos');
+const TICK = 100_000_000;
+const META = { tickSize1e9: TICK, lotSize1e8: 10_000, minQty1e8: 10_000, minNotional1e9: 0, pricePrecision: 1, qtyPrecision: 4 };
+const FLAT: StateFields = { position1e8: 0, avgEntry1e9: 0, realizedPnl1e9: 0, unrealizedPnl1e9: 0, sessionPnl1e9: 0, totalFillCount: 0, nodeRole: 2, halted: false };
+
+beforeAll(async () => {
+  await buildAlgos(ALGOS, { onlyStale: true });
+});
+
+function makerAt(clock: { nowNs: number }) {
+  const bundle = loadBundle(join(ALGOS, 'maker', 'build', 'maker.wasm'), { memoryMaxMib: 64, callbackDeadlineMs: 1000 });
+  const algo = new AlgoInstance('maker', bundle, 1000, { nowNs: () => clock.nowNs, log: () => {}, aborted: (_i, reason) => { throw new Error(reason); } });
+  algo.init(paramsText({ spread_bps: 3, quote_qty: '0.01', requote_ticks: 10 }));
+  const book = new L2Book('BTC/USD');
+  for (let i = 0; i < 5; i++) {
+    book.bidPx[i] = 60_000_000_000_000 - (i + 1) * TICK;
+    book.askPx[i] = 60_000_000_000_000 + (i + 1) * TICK;
+    book.bidSz[i] = book.askSz[i] = 10_000_000;
+  }
+  book.bidCount = book.askCount = 5;
+  /** The orders (not cancels) the maker places on a book, with no live orders of its own. */
+  const placed = () => {
+    writeBook(algo.mem, algo.bookPtr, book, 0);
+    writeState(algo.mem, algo.statePtr, FLAT, [], 0, META);
+    expect(algo.onBook()).toBe(true);
+    let orders = 0;
+    for (let i = 0; i < algo.actions.count; i++) if (algo.actions.isCancel[i] === 0) orders++;
+    return orders;
+  };
+  const rejected = (code: RejectCode) => {
+    writeReject(algo.mem, algo.rejectPtr, 1, 0, code);
+    expect(algo.onReject()).toBe(true);
+  };
+  return { placed, rejected };
+}
+
+describe('the example maker', () => {
+  it('quotes both sides of a book while it has no live orders', () => {
+    const m = makerAt({ nowNs: 1e18 });
+    expect(m.placed()).toBe(2);
+    expect(m.placed()).toBe(2);
+  });
+
+  it('places nothing new for a second after an order is refused for its rate, then quotes again', () => {
+    const clock = { nowNs: 1e18 };
+    const m = makerAt(clock);
+    m.rejected(RejectCode.RateLimit);
+    expect(m.placed()).toBe(0);
+    clock.nowNs += 999_000_000;
+    expect(m.placed()).toBe(0);
+    clock.nowNs += 1_000_000;
+    expect(m.placed()).toBe(2);
+  });
+
+  it('keeps quoting after a reject for any other reason', () => {
+    const m = makerAt({ nowNs: 1e18 });
+    m.rejected(RejectCode.InvalidParams);
+    expect(m.placed()).toBe(2);
+  });
+});
