@@ -9,6 +9,7 @@ import { demoConfigIn, ROOT, sequence } from './support/cli.ts';
 import { EmulatorProcess } from './support/emulatorProcess.ts';
 import { tempDir } from './support/nodeHarness.ts';
 import { NodeProcess } from './support/nodeProcess.ts';
+import { eventually } from './support/eventually.ts';
 
 // The soak's node fault hooks: off they do nothing; on, a full journal halts a real node
 // (auto:journal) and nothing reaches the venues after, a restart on the freed disk trades
@@ -16,15 +17,6 @@ import { NodeProcess } from './support/nodeProcess.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 function leaseExpiryMs(dataDir: string): number | undefined {
   try {
@@ -191,7 +183,7 @@ describe('fault hooks in a real node', () => {
       const leading = await second.waitFor((e) => e.type === 'node_role' && e.role === 'leader', 60_000);
       expect(leading.halted).toBe(false);
       const order = await second.waitFor((e) => e.type === 'order' && e.venue === 'kraken', 60_000);
-      await until('the new order at Kraken', async () => (await fetchLedger(urls.kraken.get('rest_url') as string)).orders.some((o) => o.clientOrderId === krakenClientOrderId(order.id)));
+      await eventually('the new order at Kraken', async () => (await fetchLedger(urls.kraken.get('rest_url') as string)).orders.some((o) => o.clientOrderId === krakenClientOrderId(order.id)));
       second.signal('SIGTERM');
       await second.exited();
       expect(await unjournaledAtVenues(dataDir)).toEqual([]);
@@ -208,7 +200,7 @@ describe('fault hooks in a real node', () => {
       const dataDir = join(dir, 'data');
       expect((leaseExpiryMs(dataDir) as number) - Date.now()).toBeGreaterThan(3_000_000);
       writeFileSync(offsetFile, '0\n');
-      await until('an expiry back on the real clock', () => (leaseExpiryMs(dataDir) ?? Infinity) < Date.now() + 60_000);
+      await eventually('an expiry back on the real clock', () => (leaseExpiryMs(dataDir) ?? Infinity) < Date.now() + 60_000);
       node.signal('SIGTERM');
       expect(await node.exited()).toBe(0);
     });

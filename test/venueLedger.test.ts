@@ -13,6 +13,7 @@ import { krakenSignature } from '../src/venues/kraken/krakenSign.ts';
 import { KrakenVenue } from '../src/venues/kraken/krakenVenue.ts';
 import type { OrderRequest, Side, VenueOrderEvent } from '../src/venues/venue.ts';
 import { VenueRecorder } from './support/venueContract.ts';
+import { eventually } from './support/eventually.ts';
 
 // The emulators' ledgers, read as a harness reads them (GET /_emulator/ledger), after the
 // real adapters and raw wire requests drove the emulators; and the outage fault.
@@ -34,15 +35,6 @@ afterEach(async () => {
   stops = [];
 });
 
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 function nodeId(): string {
   return `maker.${++seq}.${seq}`;
@@ -52,7 +44,7 @@ async function startKraken(): Promise<{ emulator: KrakenEmulator; urls: KrakenEm
   const emulator = new KrakenEmulator({ credentials: { apiKey: KRAKEN_KEY, secret: KRAKEN_SECRET }, seed: 21, heartbeatMs: 200 });
   const urls = await emulator.start();
   stops.push(() => emulator.stop());
-  await until('a two-sided book', () => emulator.market.book(SYMBOL).bidCount > 0 && emulator.market.book(SYMBOL).askCount > 0);
+  await eventually('a two-sided book', () => emulator.market.book(SYMBOL).bidCount > 0 && emulator.market.book(SYMBOL).askCount > 0);
   return { emulator, urls };
 }
 
@@ -66,7 +58,7 @@ async function startKrakenVenue(urls: KrakenEmulatorUrls): Promise<{ venue: Krak
   const rec = new VenueRecorder(SYMBOL);
   await venue.start(rec);
   stops.push(() => venue.stop());
-  await until('the first book', () => rec.latest !== null);
+  await eventually('the first book', () => rec.latest !== null);
   return { venue, rec };
 }
 
@@ -86,7 +78,7 @@ async function startCoinbase(): Promise<{ emulator: CoinbaseEmulator; urls: Coin
   const emulator = new CoinbaseEmulator({ credentials: { keyName: CB_KEY_NAME, keyPem: CB_PEM }, seed: 23 });
   const urls = await emulator.start();
   stops.push(() => emulator.stop());
-  await until('a two-sided book', () => emulator.market.book(SYMBOL).bidCount > 0 && emulator.market.book(SYMBOL).askCount > 0);
+  await eventually('a two-sided book', () => emulator.market.book(SYMBOL).bidCount > 0 && emulator.market.book(SYMBOL).askCount > 0);
   return { emulator, urls };
 }
 
@@ -100,7 +92,7 @@ async function startCoinbaseVenue(urls: CoinbaseEmulatorUrls): Promise<{ venue: 
   const rec = new VenueRecorder(SYMBOL);
   await venue.start(rec);
   stops.push(() => venue.stop());
-  await until('connected', () => venue.health().connection === 'connected');
+  await eventually('connected', () => venue.health().connection === 'connected');
   return { venue, rec };
 }
 
@@ -131,7 +123,7 @@ describe('the Kraken emulator ledger', () => {
     const id = nodeId();
     const request: OrderRequest = { clientOrderId: id, symbol: SYMBOL, side: 1, px1e9: crossing(emulator.market, 1, KRAKEN_TICK), qty1e8: 100_000, type: OrderType.Limit };
     venue.place(request);
-    const fills = await until('the fills of the whole order', () => {
+    const fills = await eventually('the fills of the whole order', () => {
       const f = rec.of(id).filter((e): e is Fill => e.kind === 'fill');
       return f.reduce((sum, x) => sum + x.qty1e8, 0) === 100_000 ? f : undefined;
     });
@@ -155,12 +147,12 @@ describe('the Kraken emulator ledger', () => {
     emulator.rateLimitNext(1);
     const refusedId = nodeId();
     venue.place({ clientOrderId: refusedId, symbol: SYMBOL, side: 1, px1e9: resting(emulator.market, 1, KRAKEN_TICK), qty1e8: 100_000, type: OrderType.Limit });
-    await until('the reject', () => rec.of(refusedId).some((e) => e.kind === 'reject'));
+    await eventually('the reject', () => rec.of(refusedId).some((e) => e.kind === 'reject'));
     const restingId = nodeId();
     venue.place({ clientOrderId: restingId, symbol: SYMBOL, side: 1, px1e9: resting(emulator.market, 1, KRAKEN_TICK), qty1e8: 100_000, type: OrderType.Limit });
-    await until('the ack', () => rec.of(restingId).some((e) => e.kind === 'ack'));
+    await eventually('the ack', () => rec.of(restingId).some((e) => e.kind === 'ack'));
     venue.cancel(restingId, SYMBOL);
-    await until('the cancel', () => rec.of(restingId).some((e) => e.kind === 'canceled'));
+    await eventually('the cancel', () => rec.of(restingId).some((e) => e.kind === 'canceled'));
 
     const ledger = await fetchLedger(urls.restUrl);
     expect(ledger.orders.find((o) => o.clientOrderId === krakenClientOrderId(refusedId))).toMatchObject({ outcome: 'refused', reason: 'EOrder:Rate limit exceeded', venueOrderId: '' });
@@ -206,7 +198,7 @@ describe('the Coinbase emulator ledger', () => {
     const { venue, rec } = await startCoinbaseVenue(urls);
     const id = nodeId();
     venue.place({ clientOrderId: id, symbol: SYMBOL, side: -1, px1e9: crossing(emulator.market, -1, CB_TICK), qty1e8: 100_000, type: OrderType.Limit });
-    const fills = await until('the fills of the whole order', () => {
+    const fills = await eventually('the fills of the whole order', () => {
       const f = rec.of(id).filter((e): e is Fill => e.kind === 'fill');
       return f.reduce((sum, x) => sum + x.qty1e8, 0) === 100_000 ? f : undefined;
     });
@@ -244,12 +236,12 @@ describe('the outage fault', () => {
     const { venue, rec } = await startKrakenVenue(urls);
     const id = nodeId();
     venue.place({ clientOrderId: id, symbol: SYMBOL, side: 1, px1e9: resting(emulator.market, 1, KRAKEN_TICK), qty1e8: 100_000, type: OrderType.Limit });
-    await until('the ack', () => rec.of(id).some((e) => e.kind === 'ack'));
+    await eventually('the ack', () => rec.of(id).some((e) => e.kind === 'ack'));
     const reconnectsBefore = venue.health().reconnects;
 
     const res = await fetch(`${urls.restUrl}/_emulator/fault`, { method: 'POST', body: JSON.stringify({ fault: 'outage', ms: 1500 }) });
     expect(res.status).toBe(200);
-    const refused = await until('a refused connection', () =>
+    const refused = await eventually('a refused connection', () =>
       fetch(`${urls.restUrl}/0/public/Time`).then(
         () => undefined,
         (err: Error & { cause?: { code?: string } }) => err.cause?.code,
@@ -257,11 +249,11 @@ describe('the outage fault', () => {
     );
     expect(refused).toBe('ECONNREFUSED');
 
-    const back = await until('the emulator back', () => fetch(`${urls.restUrl}/0/public/Time`).then((r) => r.status, () => undefined));
+    const back = await eventually('the emulator back', () => fetch(`${urls.restUrl}/0/public/Time`).then((r) => r.status, () => undefined));
     expect(back).toBe(200);
     const open = emulator.market.openOrders();
     expect(open.map((o) => emulator.ledger.snapshot().orders.find((l) => l.venueOrderId === o.venueOrderId)?.clientOrderId)).toContain(krakenClientOrderId(id));
-    await until('the adapter reconnected', () => venue.health().reconnects > reconnectsBefore && venue.health().connection === 'connected');
+    await eventually('the adapter reconnected', () => venue.health().reconnects > reconnectsBefore && venue.health().connection === 'connected');
   });
 
   it('Coinbase: refuses connections while down and comes back on the same port with the order still open', async () => {
