@@ -393,6 +393,22 @@ describe('Journal', () => {
     });
   });
 
+  it("numbers an append after another process's term in the same handle after that process's records", async () => {
+    // The handle remembers its own last seq per term; a new writer raises the term first,
+    // so the next append here (after its own beginTerm) must find the other writer's records.
+    const { dataDir, journal } = filled(2);
+    expect(journal.appendBatch(1, [cancel(3), cancel(4)])).toBe(3);
+    const other = spawnSupport('journalAppender.ts', [dataDir, '3']);
+    const out = lineReader(other);
+    await out.exited;
+    expect(out.lines.filter((l) => l !== '')).toEqual(['5', '6', '7']);
+    expect(() => journal.append(1, cancel(5))).toThrow(FencedError);
+    journal.beginTerm(journal.currentTerm + 1);
+    expect(journal.append(journal.currentTerm, cancel(8))).toBe(8);
+    expect(journal.appendBatch(journal.currentTerm, [cancel(9), cancel(10)])).toBe(9);
+    expect([...journal.records()].map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
   it('kill -9 during appends loses no seq that append returned', async () => {
     const dataDir = tempDir('journal-crash');
     const child = spawnSupport('journalAppender.ts', [dataDir, '10000000']);

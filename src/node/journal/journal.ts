@@ -105,6 +105,9 @@ function toRecord(seq: number, value: Uint8Array): JournalRecord {
 export class Journal {
   private readonly tails = new Set<Tail>();
   private closed = false;
+  /** The term and seq of this object's last committed append; -1 before any. */
+  private appendedTerm = -1;
+  private appendedSeq = 0;
 
   private constructor(
     /** The environment's directory, `<dataDir>/journal`. */
@@ -155,14 +158,16 @@ export class Journal {
     value[1] = (term >>> 8) & 0xff;
     value[2] = (term >>> 16) & 0xff;
     value[3] = term >>> 24;
-    return this.root.transactionSync(() => {
+    const seq = this.root.transactionSync(() => {
       const current = this.termInTxn();
       if (term < current) throw new FencedError(current, term, `an append from term ${term}`);
       if (term > current) throw new JournalError(this.path, `journal term is ${current}; call beginTerm(${term}) before appending from term ${term}`);
-      const seq = this.lastSeqInTxn() + 1;
-      this.recordsDb.put(seq, value);
-      return seq;
+      const next = this.nextSeqInTxn(term);
+      this.recordsDb.put(next, value);
+      return next;
     });
+    this.appended(term, seq);
+    return seq;
   }
 
   /**
@@ -182,14 +187,16 @@ export class Journal {
       value[3] = term >>> 24;
       return value;
     });
-    return this.root.transactionSync(() => {
+    const first = this.root.transactionSync(() => {
       const current = this.termInTxn();
       if (term < current) throw new FencedError(current, term, `an append from term ${term}`);
       if (term > current) throw new JournalError(this.path, `journal term is ${current}; call beginTerm(${term}) before appending from term ${term}`);
-      const first = this.lastSeqInTxn() + 1;
-      for (let i = 0; i < values.length; i++) this.recordsDb.put(first + i, values[i]);
-      return first;
+      const next = this.nextSeqInTxn(term);
+      for (let i = 0; i < values.length; i++) this.recordsDb.put(next + i, values[i]);
+      return next;
     });
+    this.appended(term, first + values.length - 1);
+    return first;
   }
 
   /** Raises the journal's term, in its own write transaction; a term not above it is FencedError. */
@@ -395,6 +402,23 @@ export class Journal {
 
   private termInTxn(): number {
     return this.metaDb.get(TERM_KEY) ?? 0;
+  }
+
+  /**
+   * The seq the next append takes, inside a transaction whose term check passed. Only the
+   * term's holder appends in a term (a new writer raises the term first), so while the
+   * journal's term is the one this object last appended in, its own last seq is the
+   * journal's, and the cursor that finds the last key (the costliest step of an append)
+   * is skipped.
+   */
+  private nextSeqInTxn(term: number): number {
+    return (term === this.appendedTerm ? this.appendedSeq : this.lastSeqInTxn()) + 1;
+  }
+
+  /** Remembered only once the commit returned: a failed commit leaves the cursor to decide. */
+  private appended(term: number, seq: number): void {
+    this.appendedTerm = term;
+    this.appendedSeq = seq;
   }
 
   private lastSeqInTxn(): number {
