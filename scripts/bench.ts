@@ -168,47 +168,52 @@ ${table}
   moves BTC/USD's top of book with a bid and an ask of its own, alternately 6.0 up and down
   (60 ticks, inside the synthetic spread): every move is one book update frame that makes
   the example maker (spread_bps 20, requote_ticks 10) re-quote both sides. A sample is the
-  time from the emulator's feed writing that frame to the emulator's HTTP server receiving
-  the first AddOrder that follows it (the request's arrival, before its body is read), both
-  on the bench process's clock; the next move waits for both re-quotes and 8 ms more. The
-  node is \`sequence run --daemon\` (real feed, engine, WASM maker, risk gate, journal and
-  ccxt order path); the baseline is the same quoting rule as a ccxt.pro script
+  time from the emulator's feed writing that frame to the emulator receiving the first order
+  that follows it (a WebSocket add_order at its message event, or a REST AddOrder at the
+  request's arrival, before its body is read), both on the bench process's clock; the next
+  move waits for both re-quotes and 8 ms more. The node is \`sequence run --daemon\` (real
+  feed, engine, WASM maker, risk gate, journal, and Kraken order entry over the private
+  WebSocket, the default); the baseline is the same quoting rule as a ccxt.pro script
   (scripts/tickToTrade/ccxtBot.ts: watchOrderBook, then cancelOrder and createOrder, bid
   first), run as its own process against the same emulator and the same moves, after the
-  node. What limits it: a re-quote is a replace, and the Kraken adapter sends private calls
-  one at a time (the nonce must increase in arrival order), so the AddOrder leaves only
-  once the replaced quote's CancelOrder has been answered. Both clients therefore pay two
-  ccxt REST calls in series (signing, undici's fetch, a loopback write that profiles at
-  about half a millisecond a call on this machine, the emulator's handling) and those
-  calls, not the decoding or the algorithm, are most of each sample; the node's in-process
-  part is the share shown by the in-process total. Sending the new quote before cancelling
-  the old one, or placing orders over the private WebSocket (add_order), would remove a
-  round trip.
+  node. What limits it: the node sends the replaced quote's cancel and the new order back
+  to back on the WebSocket, so no round trip waits; what is left is the node's in-process
+  path (below) run cold, and the send itself: each write on loopback runs the receiving
+  side's network stack and wakes the emulator, several tens of microseconds when the
+  machine has been idle. The script pays two ccxt REST calls in series (signing, undici's
+  fetch, the emulator's handling).
+- **tick-to-trade, the node with order_entry = "rest"**: the same node and moves with
+  Kraken orders through ccxt REST (a third of the samples, run after the script): the
+  adapter sends private calls one at a time (the nonce must increase in arrival order), so
+  the new order leaves only once the replaced quote's CancelOrder has been answered, two
+  ccxt calls in series as in the script. The difference from the first figure is what the
+  private WebSocket saves.
 - **frame written to the first order request**: the same samples, up to the arrival of the
-  first order request of any kind (the replaced bid's CancelOrder): the in-process path
-  plus one ccxt call, against the script's watchOrderBook resolution plus one ccxt call.
+  first order request of any kind (the replaced bid's cancel): for the node the in-process
+  path and one WebSocket send, against the script's watchOrderBook resolution plus one
+  ccxt call.
 - **in process**: the node's own trace of the same run (\`SEQUENCE_LATENCY_TRACE=file\`,
   src/node/latencyTrace.ts; off, each call site is one boolean test): stamps at the book
   frame's WebSocket message, the scan, the checksum-verified apply, the book and state
   written into the instance, the WASM call's return, the first order through the risk gate,
   the end of the callback's actions (both quotes recorded in the core state and emitted as
-  events), the journal append of the turn's batch, and the first AddOrder handed to the
+  events), the journal append of the turn's batch, and the first order handed to the
   gateway. Each row is one stage, the ratio its share of the whole path; the last row is
   the whole in-process path, against the run's tick-to-trade. What limits it: the frames
   are paced (one every 10 ms or so), so each one meets caches that the other processes on
   the machine's two shared cores have just used, and every stage costs several times its
-  hot-loop figure above (the on_book round trip, the journal append); the journal's write
-  transaction is the largest stage, then the gateway handoff (the replaced quote's cancel
-  is formatted and queued before the order).
+  hot-loop figure above (the on_book round trip, the journal append); the gateway handoff
+  (the replaced quote's cancel written to the WebSocket before the order) and the
+  journal's write transaction are the largest stages.
 - **tick-to-trade with 1, 4 and 16 instances over 1, 10 and 50 symbols**: the same
   measurement with a fresh emulator listing that many symbols, all moved at each step (one
   frame per symbol, back to back), maker instance k on an evenly spread symbol (round robin
   when there are more instances than symbols) and the symbols no maker trades subscribed by
   one hedger instance that only notes their best prices; a sample is a traded symbol's
-  frame to its first AddOrder; the name gives the node's largest RSS (VmRSS, sampled every
+  frame to its first order; the name gives the node's largest RSS (VmRSS, sampled every
   500 ms) during the run. The baseline is the first figure. What limits it: every maker
-  that re-quotes adds a cancel and an order to the gateway's single queue, so the first
-  order of a symbol whose frame arrives later in the burst waits behind the calls of the
+  that re-quotes adds a cancel and an order to the sends of its turn, so the first order
+  of a symbol whose frame arrives later in the burst leaves behind the requests of the
   symbols before it; more instances on one symbol add WASM calls and records to the one
   turn that must finish before any request leaves.
 - **node RSS, the demos**: \`sequence run --daemon\` on Sequence.toml (the maker and

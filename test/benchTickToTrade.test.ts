@@ -191,14 +191,15 @@ describe('the benchmark node', () => {
     expect(() => benchMarkets(0)).toThrow('market count must be a whole number in 1..999, got 0');
   });
 
-  it('the generated config is one the node accepts: a maker per instance, the other symbols on a listener', () => {
+  it('the generated config is one the node accepts: its order entry, a maker per instance, the other symbols on a listener', () => {
     const dir = mkdtempSync(join(tmpdir(), 'seq-bench-config-'));
     try {
       const symbols = benchMarkets(10).map((m) => m.symbol);
       const path = join(dir, 'Sequence.toml');
       const urls = { restUrl: 'http://127.0.0.1:9', wsUrl: 'ws://127.0.0.1:9/v2', wsAuthUrl: 'ws://127.0.0.1:9/auth/v2' };
-      writeFileSync(path, benchNodeToml({ dir, ...urls, instances: 4, symbols, maker: { spreadBps: 20, quoteQty: '0.01', requoteTicks: 10 } }));
+      writeFileSync(path, benchNodeToml({ dir, ...urls, instances: 4, symbols, maker: { spreadBps: 20, quoteQty: '0.01', requoteTicks: 10 }, orderEntry: 'rest' }));
       const config = loadConfig(path);
+      expect(config.venues[0]).toMatchObject({ kind: 'kraken', orderEntry: 'rest' });
       const labels = config.deployments.map((d) => d.label);
       expect(labels).toEqual(['maker0', 'maker1', 'maker2', 'maker3', 'listener']);
       const subscribed = config.deployments.flatMap((d) => d.symbols);
@@ -239,7 +240,7 @@ describe('a real tick-to-trade run with a delay injected at the gateway handoff'
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('reports every delayed sample, and the median, at least the delay higher, and the breakdown puts it in the gateway stage', async () => {
+  it('reports every delayed sample at least the delay higher, the median nearly all of it, and the breakdown puts it in the gateway stage', async () => {
     const plan = { warmupSteps: 3, steps: 20 };
     const tracePath = join(dir, 'trace.json');
     const { plain, delayed } = await withDriver(1, async (driver, urls) => ({
@@ -250,7 +251,10 @@ describe('a real tick-to-trade run with a delay injected at the gateway handoff'
     expect(delayed.latenciesNs.length).toBeGreaterThanOrEqual(plan.steps / 2);
     const delayNs = INJECT_US * 1000;
     expect(Math.min(...delayed.latenciesNs)).toBeGreaterThanOrEqual(delayNs);
-    expect(summarize(delayed.latenciesNs).median).toBeGreaterThanOrEqual(summarize(plain.latenciesNs).median + delayNs);
+    // The replaced quote's cancel leaves before the wait, so the emulator handles it during
+    // the wait rather than before the order arrives: that part of the plain run (about a
+    // millisecond, under a tenth of the delay) overlaps the delay instead of adding to it.
+    expect(summarize(delayed.latenciesNs).median).toBeGreaterThanOrEqual(summarize(plain.latenciesNs).median + 0.9 * delayNs);
     const breakdown = stageBreakdown(JSON.parse(readFileSync(tracePath, 'utf8')) as LatencyTraceFile);
     const gateway = breakdown.spansUs[STAGE_SPANS.length - 1] as number[];
     expect(gateway.length).toBeGreaterThan(0);

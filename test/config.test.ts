@@ -158,6 +158,7 @@ kind = "coinbase"
         restUrl: 'https://api.kraken.com',
         depth: 10,
         deadManTimeoutSec: 60,
+        orderEntry: 'ws',
         rateLimitBurst: 60,
         rateLimitPerSec: 1,
         unknownOrders: 'leave',
@@ -291,7 +292,7 @@ describe('unknown keys', () => {
   it('in a kraken venue', () => {
     const issue = onlyIssue(`${MINIMAL}[venues.kr]\nkind = "kraken"\nspread_bps = 3\n`, 'spread_bps');
     expect(issue.key).toBe('venues.kr.spread_bps');
-    expect(issue.message).toBe('unknown key for a kraken venue; expected one of kind, ws_url, ws_auth_url, rest_url, depth, dead_man_timeout_sec, rate_limit_burst, rate_limit_per_sec, unknown_orders');
+    expect(issue.message).toBe('unknown key for a kraken venue; expected one of kind, ws_url, ws_auth_url, rest_url, depth, dead_man_timeout_sec, order_entry, rate_limit_burst, rate_limit_per_sec, unknown_orders');
   });
 
   it('in a coinbase venue', () => {
@@ -441,6 +442,16 @@ describe('out-of-range values', () => {
       [lineContaining(text, 'tick_interval_ms'), 'venues.sim_a.tick_interval_ms', 'must be between 1 and 10000, got 10001'],
       [lineContaining(text, 'taker_rate_hz'), 'venues.sim_a.taker_rate_hz', 'expected a finite number, got Infinity'],
     ]);
+  });
+
+  it('kraken order entry other than the private WebSocket or REST', () => {
+    const issue = onlyIssue(`${MINIMAL}[venues.kr]\nkind = "kraken"\norder_entry = "fix"\n`, 'order_entry');
+    expect(issue).toMatchObject({ key: 'venues.kr.order_entry', message: 'expected one of "ws", "rest", got "fix"' });
+  });
+
+  it('kraken order entry over REST when asked', () => {
+    const config = load(`${MINIMAL}[venues.kr]\nkind = "kraken"\norder_entry = "rest"\n`);
+    expect(config.venues.find((v) => v.name === 'kr')).toMatchObject({ kind: 'kraken', orderEntry: 'rest' });
   });
 
   it('kraken depth that the feed does not offer', () => {

@@ -288,6 +288,78 @@ describe('Kraken emulator private WebSocket', () => {
     ws.close();
   });
 
+  /** A private socket and a token, with every frame's raw text kept. */
+  async function tradingSocket(): Promise<{ ws: WebSocket; token: string; raw: string[]; answer: (reqId: number) => Promise<any> }> {
+    const token = (await privateCall('GetWebSocketsToken', {})).result?.token as string;
+    const { ws } = await connect();
+    const raw: string[] = [];
+    ws.on('message', (data) => raw.push(String(data)));
+    const answer = (reqId: number) => until(`answer ${reqId}`, () => raw.map((t) => JSON.parse(t)).find((f) => f.req_id === reqId));
+    return { ws, token, raw, answer };
+  }
+
+  it('places an add_order with its exact decimals, answers its order_id and cl_ord_id, and cancels it by cl_ord_id', async () => {
+    const { ws, token, answer } = await tradingSocket();
+    const px = passiveBid();
+    ws.send(`{"method":"add_order","params":{"order_type":"limit","side":"buy","order_qty":0.00100000,"symbol":"BTC/USD","limit_price":${px},"post_only":true,"cl_ord_id":"ws-order-1","token":"${token}"},"req_id":7}`);
+    const placed = await answer(7);
+    expect(placed).toMatchObject({ method: 'add_order', success: true, result: { cl_ord_id: 'ws-order-1' } });
+    const open = (await privateCall('OpenOrders', { cl_ord_id: 'ws-order-1' })).result?.open;
+    expect(Object.keys(open)).toEqual([placed.result.order_id]);
+    expect(open[placed.result.order_id]).toMatchObject({ vol: '0.00100000', oflags: expect.stringContaining('post'), descr: { type: 'buy', price: px } });
+    ws.send(JSON.stringify({ method: 'cancel_order', params: { cl_ord_id: ['ws-order-1'], token }, req_id: 8 }));
+    expect(await answer(8)).toMatchObject({ method: 'cancel_order', success: true, result: { cl_ord_id: 'ws-order-1' } });
+    expect((await privateCall('OpenOrders', {})).result?.open).toEqual({});
+    ws.close();
+  });
+
+  it('handles a connection\'s requests in arrival order: a cancel_order right behind its add_order cancels it', async () => {
+    const { ws, token, answer } = await tradingSocket();
+    ws.send(`{"method":"add_order","params":{"order_type":"limit","side":"buy","order_qty":0.001,"symbol":"BTC/USD","limit_price":${passiveBid()},"cl_ord_id":"at-once","token":"${token}"},"req_id":1}`);
+    ws.send(JSON.stringify({ method: 'cancel_order', params: { cl_ord_id: ['at-once'], token }, req_id: 2 }));
+    expect(await answer(1)).toMatchObject({ success: true });
+    expect(await answer(2)).toMatchObject({ success: true, result: { cl_ord_id: 'at-once' } });
+    expect((await privateCall('OpenOrders', {})).result?.open).toEqual({});
+    ws.close();
+  });
+
+  it('refuses add_order and cancel_order with a bad token, and bad orders with Kraken error texts, placing nothing', async () => {
+    const { ws, token, answer } = await tradingSocket();
+    ws.send(JSON.stringify({ method: 'add_order', params: { order_type: 'limit', side: 'buy', order_qty: 0.001, symbol: 'BTC/USD', limit_price: 1000, token: 'forged' }, req_id: 1 }));
+    expect(await answer(1)).toMatchObject({ method: 'add_order', success: false, error: 'ESession:Invalid session' });
+    ws.send(JSON.stringify({ method: 'add_order', params: { order_type: 'limit', side: 'buy', order_qty: 0.001, symbol: 'NOPE/USD', limit_price: 1000, token }, req_id: 2 }));
+    expect(await answer(2)).toMatchObject({ success: false, error: 'EQuery:Unknown asset pair' });
+    ws.send(JSON.stringify({ method: 'add_order', params: { order_type: 'limit', side: 'buy', order_qty: 0, symbol: 'BTC/USD', limit_price: 1000, token }, req_id: 3 }));
+    expect(await answer(3)).toMatchObject({ success: false, error: 'EGeneral:Invalid arguments:volume' });
+    ws.send(JSON.stringify({ method: 'cancel_order', params: { cl_ord_id: ['never-placed'], token }, req_id: 4 }));
+    expect(await answer(4)).toMatchObject({ method: 'cancel_order', success: false, error: 'EOrder:Unknown order' });
+    ws.send(JSON.stringify({ method: 'cancel_order', params: { token }, req_id: 5 }));
+    expect(await answer(5)).toMatchObject({ success: false, error: 'EGeneral:Invalid arguments:order_id or cl_ord_id' });
+    expect((await privateCall('OpenOrders', {})).result?.open).toEqual({});
+    ws.close();
+  });
+
+  it('applies the order faults to add_order: a rate-limit answer, then a placed order whose answer is lost', async () => {
+    const { ws, token, raw, answer } = await tradingSocket();
+    emulator.rateLimitNext(1);
+    const order = (reqId: number, clOrdId: string) =>
+      ws.send(`{"method":"add_order","params":{"order_type":"limit","side":"buy","order_qty":0.001,"symbol":"BTC/USD","limit_price":${passiveBid()},"cl_ord_id":"${clOrdId}","token":"${token}"},"req_id":${reqId}}`);
+    order(1, 'limited');
+    expect(await answer(1)).toMatchObject({ success: false, error: 'EOrder:Rate limit exceeded' });
+    emulator.loseNextOrderAck();
+    order(2, 'unanswered');
+    let resting = 0;
+    for (let attempt = 0; attempt < 500 && resting === 0; attempt++) {
+      resting = Object.keys((await privateCall('OpenOrders', { cl_ord_id: 'unanswered' })).result?.open ?? {}).length;
+      if (resting === 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(resting).toBe(1);
+    ws.send(JSON.stringify({ method: 'ping', req_id: 3 }));
+    await answer(3);
+    expect(raw.some((t) => t.includes('"req_id":2'))).toBe(false);
+    ws.close();
+  });
+
   it('refuses private connections while held and accepts them again when released', async () => {
     emulator.holdPrivateLinks(true);
     const ws = new WebSocket(urls.wsAuthUrl);

@@ -30,6 +30,7 @@ function config(overrides: Partial<KrakenVenueConfig> = {}): KrakenVenueConfig {
     restUrl: urls.restUrl,
     depth: 10,
     deadManTimeoutSec: 60,
+    orderEntry: 'ws',
     rateLimitBurst: 50,
     rateLimitPerSec: 50,
     unknownOrders: 'leave',
@@ -67,8 +68,14 @@ function kinds(id: string): VenueOrderEvent['kind'][] {
 
 const settle = (ms = 300) => new Promise((r) => setTimeout(r, ms));
 
+/** The private requests the emulator received, by method: REST names (AddOrder) or WebSocket ones (add_order). */
+let requests: string[] = [];
+const orderMethods = () => requests.filter((m) => ['AddOrder', 'CancelOrder', 'add_order', 'cancel_order'].includes(m));
+
 beforeEach(async () => {
-  emulator = new KrakenEmulator({ credentials: { apiKey, secret }, seed: 11 });
+  requests = [];
+  const probe = { frameWritten: () => {}, orderReceived: () => {}, privateRequestArrived: (method: string) => void requests.push(method) };
+  emulator = new KrakenEmulator({ credentials: { apiKey, secret }, seed: 11, probe });
   urls = await emulator.start();
   venue = null;
 });
@@ -76,6 +83,54 @@ beforeEach(async () => {
 afterEach(async () => {
   await venue?.stop();
   await emulator.stop();
+});
+
+describe('KrakenVenue order entry', () => {
+  it('places and cancels over the private WebSocket while it is subscribed, and over REST while it is down', async () => {
+    const v = await startVenue();
+    const first = request(1, passivePx(1));
+    v.place(first);
+    await rec.waitEvent(first.clientOrderId, ['ack']);
+    v.cancel(first.clientOrderId, SYMBOL);
+    await rec.waitEvent(first.clientOrderId, ['canceled']);
+    expect(orderMethods()).toEqual(['add_order', 'cancel_order']);
+    emulator.holdPrivateLinks(true);
+    await rec.waitFor('the private link down', () => v.health().connection === 'disconnected');
+    const second = request(1, passivePx(1));
+    v.place(second);
+    await rec.waitEvent(second.clientOrderId, ['ack']);
+    expect(orderMethods()).toEqual(['add_order', 'cancel_order', 'AddOrder']);
+    emulator.holdPrivateLinks(false);
+    await rec.waitFor('the private link back', () => v.health().connection === 'connected');
+    v.cancel(second.clientOrderId, SYMBOL);
+    await rec.waitEvent(second.clientOrderId, ['canceled']);
+    expect(orderMethods()).toEqual(['add_order', 'cancel_order', 'AddOrder', 'cancel_order']);
+  });
+
+  it('sends every order and cancel over REST with order_entry "rest"', async () => {
+    const v = await startVenue({ orderEntry: 'rest' });
+    const r = request(-1, passivePx(-1));
+    v.place(r);
+    await rec.waitEvent(r.clientOrderId, ['ack']);
+    v.cancel(r.clientOrderId, SYMBOL);
+    await rec.waitEvent(r.clientOrderId, ['canceled']);
+    expect(orderMethods()).toEqual(['AddOrder', 'CancelOrder']);
+  });
+
+  it('does not hold an order behind an earlier request whose answer never comes', async () => {
+    // Over REST the calls queue one at a time (nonces); on the private WebSocket an order
+    // leaves at once even while the one before it waits out its minute-long answer timeout.
+    const v = await startVenue({}, { ...fast, requestTimeoutMs: 60_000 });
+    emulator.loseNextOrderAck();
+    const unanswered = request(1, passivePx(1));
+    v.place(unanswered);
+    await rec.waitEvent(unanswered.clientOrderId, ['ack']);
+    const next = request(-1, passivePx(-1));
+    v.place(next);
+    expect(await rec.waitEvent(next.clientOrderId, ['ack', 'reject'])).toMatchObject({ kind: 'ack' });
+    expect(orderMethods()).toEqual(['add_order', 'add_order']);
+    expect(kinds(unanswered.clientOrderId)).toEqual(['ack']);
+  });
 });
 
 describe('KrakenVenue against the emulator', () => {

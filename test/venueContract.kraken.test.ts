@@ -4,13 +4,15 @@ import { krakenClientOrderId } from '../src/venues/kraken/krakenClientId.ts';
 import { KrakenVenue } from '../src/venues/kraken/krakenVenue.ts';
 import { runVenueContract } from './support/venueContract.ts';
 
-// The venue contract against the real Kraken adapter pointed at the Kraken emulator.
+// The venue contract against the real Kraken adapter pointed at the Kraken emulator, once
+// with orders over the private WebSocket (the default) and once over REST.
 
 const apiKey = 'contractKey';
 const secret = Buffer.alloc(64, 5).toString('base64');
 
+for (const orderEntry of ['ws', 'rest'] as const) {
 runVenueContract(
-  'kraken (emulator)',
+  `kraken (emulator, order entry over ${orderEntry === 'ws' ? 'the private WebSocket' : 'REST'})`,
   async () => {
     const emulator = new KrakenEmulator({ credentials: { apiKey, secret }, seed: 21 });
     const urls = await emulator.start();
@@ -21,6 +23,7 @@ runVenueContract(
         ...urls,
         depth: 10,
         deadManTimeoutSec: 60,
+        orderEntry,
         rateLimitBurst: 50,
         rateLimitPerSec: 50,
         unknownOrders: 'leave',
@@ -45,3 +48,4 @@ runVenueContract(
   },
   { linkFaults: true },
 );
+}

@@ -50,7 +50,7 @@ async function startKraken(): Promise<{ emulator: KrakenEmulator; urls: KrakenEm
 
 async function startKrakenVenue(urls: KrakenEmulatorUrls): Promise<{ venue: KrakenVenue; rec: VenueRecorder }> {
   const venue = new KrakenVenue(
-    { kind: 'kraken', name: 'kraken', ...urls, depth: 10, deadManTimeoutSec: 60, rateLimitBurst: 50, rateLimitPerSec: 50, unknownOrders: 'leave' },
+    { kind: 'kraken', name: 'kraken', ...urls, depth: 10, deadManTimeoutSec: 60, orderEntry: 'ws', rateLimitBurst: 50, rateLimitPerSec: 50, unknownOrders: 'leave' },
     [SYMBOL],
     { apiKey: new Secret(KRAKEN_KEY), secret: new Secret(KRAKEN_SECRET) },
     { pingIntervalMs: 1000, backoffMinMs: 50, backoffMaxMs: 300, lostAckCheckMs: 3000 },

@@ -25,6 +25,8 @@ export interface BenchNodeConfig {
   instances: number;
   symbols: readonly string[];
   maker: MakerParams;
+  /** The Kraken venue's order_entry: the private WebSocket (the default) or REST through ccxt. */
+  orderEntry: 'ws' | 'rest';
 }
 
 /**
@@ -63,6 +65,7 @@ export function benchNodeToml(c: BenchNodeConfig): string {
     `ws_auth_url = "${c.wsAuthUrl}"`,
     'depth = 10',
     'dead_man_timeout_sec = 60',
+    `order_entry = "${c.orderEntry}"`,
     'rate_limit_burst = 10000',
     'rate_limit_per_sec = 100000',
     'unknown_orders = "leave"',

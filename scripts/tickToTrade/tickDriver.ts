@@ -22,6 +22,8 @@ const HARNESS_QTY_1E8 = 1_000_000;
 const NO_TICKS_MS = 2_000_000_000;
 /** Bounds what one run records: frames and orders beyond this are an error, not growth. */
 const MAX_MARKS = 2_000_000;
+/** Order requests by either transport: REST (the script, or the node with order_entry "rest") and the private WebSocket (the node). */
+const ORDER_METHODS = new Set(['AddOrder', 'CancelOrder', 'add_order', 'cancel_order']);
 
 /** `count` markets like Kraken's BTC/USD (60000.0, tick 0.1); the first is BTC/USD. */
 export function benchMarkets(count: number): SimMarketConfig[] {
@@ -103,7 +105,7 @@ export class TickDriver implements KrakenEmulatorProbe {
   }
 
   privateRequestArrived(method: string, arrivedNs: number): void {
-    if (this.recording && (method === 'AddOrder' || method === 'CancelOrder')) this.push(this.orderRequests, { symbol: '', arrivedNs });
+    if (this.recording && ORDER_METHODS.has(method)) this.push(this.orderRequests, { symbol: '', arrivedNs });
   }
 
   /** Resolves once each symbol in `expected` has had that many AddOrders since the last move. */

@@ -359,7 +359,7 @@ const SIM_KEYS = [
   'markets',
 ];
 const LIVE_VENUE_KEYS = ['rate_limit_burst', 'rate_limit_per_sec', 'unknown_orders'];
-const KRAKEN_KEYS = ['kind', 'ws_url', 'ws_auth_url', 'rest_url', 'depth', 'dead_man_timeout_sec', ...LIVE_VENUE_KEYS];
+const KRAKEN_KEYS = ['kind', 'ws_url', 'ws_auth_url', 'rest_url', 'depth', 'dead_man_timeout_sec', 'order_entry', ...LIVE_VENUE_KEYS];
 const COINBASE_KEYS = ['kind', 'ws_url', 'ws_user_url', 'rest_url', ...LIVE_VENUE_KEYS];
 const MARKET_KEYS = ['start_price', 'tick_size', 'lot_size', 'min_qty'];
 const WS = ['ws:', 'wss:'];
@@ -459,6 +459,7 @@ function readKrakenVenue(ctx: Context, path: Path, name: string, table: Table): 
     restUrl: optional(ctx, path, table, 'rest_url', url(HTTP), 'https://api.kraken.com'),
     depth: optional(ctx, path, table, 'depth', integerIn([10, 25, 100, 500, 1000]), 10),
     deadManTimeoutSec: optional(ctx, path, table, 'dead_man_timeout_sec', integer(0, 86_399), 60),
+    orderEntry: optional(ctx, path, table, 'order_entry', oneOf(['ws', 'rest'] as const), 'ws'),
     ...readLiveVenueSettings(ctx, path, table, { burst: 60, perSec: 1 }),
   };
 }

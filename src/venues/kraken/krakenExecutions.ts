@@ -8,6 +8,8 @@ import type { ConnectionState } from '../venue.ts';
 // connection fetches a fresh token (GetWebSocketsToken over REST), subscribes with
 // snap_orders, and turns execution reports into ExecutionReports with exact integers: the
 // frame's numbers are read from their text (JSON.parse would turn 0.00010000 into a float).
+// The same link carries order entry (KrakenWsOrders): send() writes a request while the
+// link is subscribed, and add_order / cancel_order answers go to onOrderAnswer.
 // It reconnects with jittered backoff on close, error, a silent link (app-level ping
 // unanswered) or a gap in `sequence`, since a missed execution report can only be
 // recovered by reconciliation, which the 'connected' after 'disconnected' triggers.
@@ -36,6 +38,8 @@ export interface KrakenExecutionsHandlers {
   onSnapshot(orders: ExecutionReport[]): void;
   onExecution(report: ExecutionReport): void;
   onConnection(state: ConnectionState, reason: string): void;
+  /** An add_order or cancel_order answer (numbers kept as text). */
+  onOrderAnswer?(frame: Record<string, unknown>): void;
 }
 
 export interface KrakenExecutionsOptions {
@@ -71,6 +75,8 @@ export class KrakenExecutions {
   private retryTimer: NodeJS.Timeout | null = null;
   private subscribeTimer: NodeJS.Timeout | null = null;
   private reqId = 0;
+  /** The current connection's token, which trading requests carry too. */
+  private currentToken = '';
   private readonly backoff: Backoff;
   private readonly pingIntervalMs: number;
 
@@ -112,6 +118,7 @@ export class KrakenExecutions {
       return;
     }
     if (this.stopped) return;
+    this.currentToken = token;
     const ws = new WebSocket(this.options.url, { maxPayload: MAX_FRAME_BYTES, handshakeTimeout: 10_000 });
     this.ws = ws;
     this.lastSequence = 0;
@@ -135,6 +142,18 @@ export class KrakenExecutions {
       this.clearTimers();
       this.lost(`private link closed (${code}${reason.length > 0 ? ` ${String(reason)}` : ''})`);
     });
+  }
+
+  get token(): string {
+    return this.currentToken;
+  }
+
+  /** Writes one request on the link; false (nothing sent) unless it is open and subscribed. */
+  send(text: string): boolean {
+    const ws = this.ws;
+    if (ws === null || this.state !== 'connected' || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(text);
+    return true;
   }
 
   private ping(ws: WebSocket): void {
@@ -187,6 +206,10 @@ export class KrakenExecutions {
       this.everConnected = true;
       this.backoff.reset();
       this.setState('connected', 'executions subscribed');
+      return;
+    }
+    if (frame.method === 'add_order' || frame.method === 'cancel_order') {
+      this.options.handlers.onOrderAnswer?.(frame);
       return;
     }
     if (frame.channel !== 'executions') return;

@@ -1,12 +1,13 @@
 import ccxt from 'ccxt';
-import { latencyTrace } from '../../node/latencyTrace.ts';
 import { DecimalError, PX_DECIMALS, QTY_DECIMALS, parseDecimal } from '../../node/fixedPoint.ts';
 import { RejectCode } from '../../wasm/abi.ts';
 import type { KrakenCredentials } from '../credentials.ts';
 import type { Side, SymbolMeta } from '../venue.ts';
 
-// Kraken order entry over REST through ccxt's `kraken`: ccxt signs, nonces, and maps
-// Kraken's error texts to its exceptions; this class maps those to RejectCodes. Calls go
+// Kraken's REST API through ccxt's `kraken`: markets, the WebSocket token, reconciliation,
+// the dead man's switch, and order entry when it is not on the private WebSocket (see
+// KrakenWsOrders). ccxt signs, nonces, and maps Kraken's error texts to its exceptions;
+// this class maps those to RejectCodes. Calls go
 // through ccxt's implicit API (privatePostAddOrder, ...) with every decimal a string
 // formatted from the node's integers, and answers are read from Kraken's own strings, so
 // no price or size passes through a float.
@@ -132,7 +133,6 @@ export class KrakenGateway {
   }
 
   addOrder(request: AddOrderRequest): Promise<GatewayResult<string>> {
-    if (latencyTrace.on) latencyTrace.handed();
     const market = this.bySymbol.get(request.symbol);
     if (market === undefined) return Promise.resolve(failure(RejectCode.InvalidParams, `unknown symbol "${request.symbol}"`));
     const params: Params = {
@@ -243,6 +243,27 @@ export class KrakenGateway {
     const result = this.tail.then(run, run);
     this.tail = result;
     return result;
+  }
+
+  /**
+   * Kraken's error text from an answer that did not come through ccxt (the private
+   * WebSocket's add_order, cancel_order) mapped as ccxt maps the same text in a REST
+   * answer: its exact and broad exception tables, else an ExchangeError.
+   */
+  failureForText(errorText: string): GatewayFailure {
+    const exchange = this.exchange as unknown as {
+      exceptions: { exact: Record<string, unknown>; broad: Record<string, unknown> };
+      throwExactlyMatchedException(exact: Record<string, unknown>, text: string, message: string): void;
+      throwBroadlyMatchedException(broad: Record<string, unknown>, text: string, message: string): void;
+    };
+    const message = `kraken ${JSON.stringify({ error: [errorText] })}`;
+    try {
+      exchange.throwExactlyMatchedException(exchange.exceptions.exact, errorText, message);
+      exchange.throwBroadlyMatchedException(exchange.exceptions.broad, errorText, message);
+      throw new ccxt.ExchangeError(message);
+    } catch (err) {
+      return this.failureFor(err);
+    }
   }
 
   /** Maps a ccxt exception to a reject code and the venue's own text. */

@@ -1,5 +1,6 @@
 import type { KrakenVenueConfig } from '../../node/configTypes.ts';
 import { wallClockNs } from '../../node/clock.ts';
+import { latencyTrace } from '../../node/latencyTrace.ts';
 import { PX_DECIMALS, QTY_DECIMALS, formatDecimal } from '../../node/fixedPoint.ts';
 import { OrderType, RejectCode, VenueId } from '../../wasm/abi.ts';
 import type { L2Book } from '../book.ts';
@@ -20,13 +21,17 @@ import {
 import { KrakenBookFeed } from './krakenBookFeed.ts';
 import { KrakenClientIdMap } from './krakenClientId.ts';
 import { type ExecutionReport, KrakenExecutions } from './krakenExecutions.ts';
-import { type KrakenMarket, KrakenGateway, type KrakenOrderKind, KrakenStartError } from './krakenGateway.ts';
+import { type AddOrderRequest, type GatewayResult, type KrakenMarket, KrakenGateway, type KrakenOrderKind, KrakenStartError } from './krakenGateway.ts';
+import { KrakenWsOrders } from './krakenWsOrders.ts';
 
-// Kraken as a Venue: the public book feed (KrakenBookFeed), order entry over REST through
-// ccxt (KrakenGateway), the private executions channel (KrakenExecutions), the cl_ord_id
-// map and the per-venue RateLimiter. An order's outcome can reach us twice (the REST answer
-// and the executions channel, or the channel and reconciliation); each order keeps what it
-// has reported so the node sees at most one ack, each fill once, and at most one end.
+// Kraken as a Venue: the public book feed (KrakenBookFeed), the REST API through ccxt
+// (KrakenGateway), the private link (KrakenExecutions: the executions channel, and order
+// entry over it by KrakenWsOrders), the cl_ord_id map and the per-venue RateLimiter.
+// Orders and cancels go over the private link while it is subscribed (order_entry "ws",
+// the default), else over REST: a link that is down costs latency, never an order. An
+// order's outcome can reach us twice (the answer and the executions channel, or the
+// channel and reconciliation); each order keeps what it has reported so the node sees at
+// most one ack, each fill once, and at most one end.
 // The dead man's switch (CancelAllOrdersAfter) is armed at start, re-armed every third of
 // its timeout and disarmed on stop; a failed re-arm is counted in health().deadManFailures
 // with its reason in deadManLastError.
@@ -65,6 +70,12 @@ interface TrackedOrder {
   done: boolean;
 }
 
+/** What places and cancels orders: the private WebSocket or REST. */
+interface OrderEntry {
+  addOrder(request: AddOrderRequest): Promise<GatewayResult<string>>;
+  cancelByClientId(clOrdId: string): Promise<GatewayResult<number>>;
+}
+
 /** Open orders tracked at once; past this new orders are refused. */
 const MAX_TRACKED_ORDERS = 20_000;
 /** Fill ids, and ended orders, remembered to drop what is reported twice. */
@@ -81,6 +92,7 @@ export class KrakenVenue implements Venue {
   private gateway: KrakenGateway | null = null;
   private bookFeed: KrakenBookFeed | null = null;
   private executions: KrakenExecutions | null = null;
+  private wsOrders: KrakenWsOrders | null = null;
   private readonly markets = new Map<string, KrakenMarket>();
   private readonly ids = new KrakenClientIdMap();
   private readonly limiter: RateLimiter;
@@ -139,6 +151,14 @@ export class KrakenVenue implements Venue {
       this.deadManTimer = setInterval(() => void this.rearmDeadMan(), everyMs);
     }
     let firstToken: string | null = token.value;
+    if (this.config.orderEntry === 'ws') {
+      this.wsOrders = new KrakenWsOrders({
+        send: (text) => this.executions?.send(text) ?? false,
+        token: () => this.executions?.token ?? '',
+        failureFor: (text) => gateway.failureForText(text),
+        timeoutMs: this.options.requestTimeoutMs,
+      });
+    }
     const connected = new Promise<void>((resolve) => (this.connectedResolve = resolve));
     this.executions = new KrakenExecutions({
       url: this.config.wsAuthUrl,
@@ -158,8 +178,10 @@ export class KrakenVenue implements Venue {
         onExecution: (report) => this.onExecution(report),
         onConnection: (state, reason) => {
           this.execState = state;
+          if (state !== 'connected') this.wsOrders?.linkLost(reason);
           this.updateConnection(reason);
         },
+        onOrderAnswer: (frame) => this.wsOrders?.onAnswer(frame),
       },
       pingIntervalMs: this.options.pingIntervalMs,
       backoffMinMs: this.options.backoffMinMs,
@@ -226,7 +248,8 @@ export class KrakenVenue implements Venue {
     const order: TrackedOrder = { nodeId: clientOrderId, wireId, venueOrderId: '', acked: false, ackSeq: 0, done: false };
     this.orders.set(wireId, order);
     const kind: KrakenOrderKind = request.type === OrderType.Market ? 'market' : request.type === OrderType.Ioc ? 'ioc' : request.type === OrderType.PostOnly ? 'post' : 'limit';
-    void this.gateway
+    if (latencyTrace.on) latencyTrace.handed();
+    void this.orderEntry()
       .addOrder({
         symbol,
         side: request.side,
@@ -256,7 +279,7 @@ export class KrakenVenue implements Venue {
       if (adopted) this.orders.set(wireId, order);
     }
     const tracked = order;
-    void this.gateway.cancelByClientId(wireId).then((result) => {
+    void this.orderEntry().cancelByClientId(wireId).then((result) => {
       if (!result.ok) {
         if (adopted && !tracked.done) this.orders.delete(wireId);
         if (result.rateLimited) this.counters.rateLimited++;
@@ -264,9 +287,15 @@ export class KrakenVenue implements Venue {
         return;
       }
       // With the channel up, its `canceled` comes in order after any fill; without it the
-      // REST answer is all there is.
+      // answer is all there is.
       if (this.execState !== 'connected') this.finishCanceled(tracked, 'canceled on request', wallClockNs());
     });
+  }
+
+  /** The private link while it is subscribed (with order_entry "ws"), else REST. */
+  private orderEntry(): OrderEntry {
+    if (this.wsOrders !== null && this.execState === 'connected') return this.wsOrders;
+    return this.gateway as KrakenGateway;
   }
 
   /** Cancels every open order of the account (CancelAll); each order's `canceled` follows through the channel. */
@@ -345,6 +374,7 @@ export class KrakenVenue implements Venue {
       if (disarmed.ok) this.deadManArmed = false;
       else this.deadManFailure(disarmed.reason);
     }
+    this.wsOrders?.close();
     await Promise.all([this.executions?.stop(), this.bookFeed?.stop()]);
     this.listener = null;
   }
@@ -373,7 +403,7 @@ export class KrakenVenue implements Venue {
     if (!this.stopped) this.listener?.onNotice(`the dead man's switch could not be armed: ${reason}`);
   }
 
-  /** The REST answer was lost: the channel normally reports the order; if it has not in time, ask the venue. */
+  /** The order's answer was lost: the channel normally reports the order; if it has not in time, ask the venue. */
   private checkLostAck(order: TrackedOrder, reason: string): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);

@@ -42,9 +42,13 @@ export interface KrakenEmulatorOptions {
 export interface KrakenEmulatorProbe {
   /** A book update frame of `symbol` is about to be written to its subscribers. */
   frameWritten(symbol: string, atNs: number): void;
-  /** An AddOrder for `symbol` that arrived at `arrivedNs` (its headers read, its body not yet) passed authentication. */
+  /**
+   * An order for `symbol` that arrived at `arrivedNs` passed authentication: a REST AddOrder
+   * (arrived: its headers read, its body not yet) or a WebSocket add_order (arrived: its
+   * message event).
+   */
   orderReceived(symbol: string, clOrdId: string, arrivedNs: number): void;
-  /** Any private REST request (`/0/private/<method>`) arrived: its headers read, its body not yet. */
+  /** Any private REST request (`/0/private/<method>`: headers read, body not yet), or a WebSocket add_order or cancel_order (its message event), arrived. */
   privateRequestArrived(method: string, arrivedNs: number): void;
 }
 
@@ -133,6 +137,7 @@ export class KrakenEmulator {
       api: this.api,
       tokenValid: (token) => this.tokenValid(token),
       heartbeatMs: options.heartbeatMs,
+      onOrderRequest: options.probe === undefined ? undefined : (method, arrivedNs) => options.probe!.privateRequestArrived(method, arrivedNs),
     });
     this.server = createServer((req, res) => this.onRequest(req, res));
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
@@ -192,12 +197,12 @@ export class KrakenEmulator {
     this.faults.orderAckDelayMs = ms;
   }
 
-  /** The next AddOrder is placed but its HTTP answer never comes (the socket is closed). */
+  /** The next order (AddOrder or add_order) is placed but its answer never comes (REST: the socket is closed; WebSocket: no message). */
   loseNextOrderAck(): void {
     this.faults.loseNextOrderAck = true;
   }
 
-  /** The next n AddOrder/CancelOrder calls answer EOrder:Rate limit exceeded. */
+  /** The next n order calls (AddOrder, CancelOrder, or their WebSocket add_order, cancel_order) answer EOrder:Rate limit exceeded. */
   rateLimitNext(n: number): void {
     if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`rateLimitNext needs a whole n >= 0, got ${n}`);
     this.faults.rateLimitRemaining = n;

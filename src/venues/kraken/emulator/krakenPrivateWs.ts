@@ -1,15 +1,21 @@
 import type { WebSocket } from 'ws';
 import { PX_DECIMALS, QTY_DECIMALS, formatDecimal, notional1e9 } from '../../../node/fixedPoint.ts';
 import type { EmulatedFill, EmulatedOrder, EmulatorMarket } from '../../emulator/emulatorMarket.ts';
-import { type KrakenRestApi, krakenCancelReason, krakenStyleId, krakenTradeId, krakenTradeNumber } from './krakenRestApi.ts';
+import { quoteNumbers } from '../krakenExecutions.ts';
+import { type KrakenRestApi, KrakenError, krakenCancelReason, krakenStyleId, krakenTradeId, krakenTradeNumber } from './krakenRestApi.ts';
 
-// The emulator's private WebSocket (Kraken WS v2 on ws-auth): the `executions` channel.
+// The emulator's private WebSocket (Kraken WS v2 on ws-auth): the `executions` channel and
+// order entry (add_order, cancel_order).
 // A subscription carries a token from GetWebSocketsToken (a bad one gets Kraken's error and
 // the socket stays open); it answers with an ack, a snapshot of the account's open orders,
 // then one update per order change: pending_new and new when accepted, trade per fill
 // (exec_id = the TradesHistory trade id, so both views name a fill alike), filled, and
 // canceled with Kraken's reason. `sequence` counts the channel's messages per connection.
 // Numbers print at the pair's fixed precision, as Kraken's engine does.
+// add_order and cancel_order carry the token too; their parameters are translated to
+// AddOrder's and CancelOrder's REST names and run through the same KrakenRestApi code, so
+// both transports validate, match, fault (rate limits, delayed and lost answers) and
+// record in the ledger alike. Numbers are read from their text, never as floats.
 
 export interface KrakenPrivateWsOptions {
   market: EmulatorMarket;
@@ -17,12 +23,18 @@ export interface KrakenPrivateWsOptions {
   tokenValid(token: string): boolean;
   /** Default 1000. */
   heartbeatMs?: number;
+  /** An add_order or cancel_order message arrived (before any check), for a timing probe. */
+  onOrderRequest?(method: 'add_order' | 'cancel_order', arrivedNs: number): void;
 }
+
+type WsMessage = { method?: unknown; req_id?: unknown; params?: Record<string, unknown> };
 
 interface Client {
   ws: WebSocket;
   subscribed: boolean;
   sequence: number;
+  /** The connection's order requests, handled one after another in arrival order. */
+  orders: Promise<void>;
 }
 
 /** A client this far behind is dropped, as Kraken drops slow consumers. */
@@ -66,7 +78,7 @@ export class KrakenPrivateWs {
   }
 
   accept(ws: WebSocket): void {
-    const client: Client = { ws, subscribed: false, sequence: 0 };
+    const client: Client = { ws, subscribed: false, sequence: 0, orders: Promise.resolve() };
     this.clients.add(client);
     ws.on('message', (data, isBinary) => {
       if (isBinary || (data as Buffer).length > MAX_FRAME_BYTES) {
@@ -93,16 +105,30 @@ export class KrakenPrivateWs {
   }
 
   private onMessage(client: Client, text: string): void {
-    let message: { method?: unknown; req_id?: unknown; params?: Record<string, unknown> };
+    const arrivedNs = this.options.onOrderRequest === undefined ? 0 : performance.now() * 1e6;
+    let message: WsMessage;
     try {
-      message = JSON.parse(text);
+      message = JSON.parse(quoteNumbers(text));
     } catch {
       this.sendTo(client, toJson({ error: 'EGeneral:Invalid arguments: not JSON', success: false, ...times() }));
       return;
     }
-    const reqId = typeof message.req_id === 'number' ? { req_id: message.req_id } : {};
+    // Numbers arrive as their text (quoteNumbers); req_id is echoed as the integer it was.
+    const reqId = typeof message.req_id === 'string' && /^[0-9]{1,15}$/.test(message.req_id) ? { req_id: Number(message.req_id) } : {};
     if (message.method === 'ping') {
       this.sendTo(client, toJson({ method: 'pong', ...reqId, ...times() }));
+      return;
+    }
+    if (message.method === 'add_order' || message.method === 'cancel_order') {
+      this.options.onOrderRequest?.(message.method, arrivedNs);
+      const params = message.params ?? {};
+      if (typeof params.token !== 'string' || !this.options.tokenValid(params.token)) {
+        this.sendTo(client, toJson({ error: 'ESession:Invalid session', method: message.method, success: false, ...reqId, ...times() }));
+        return;
+      }
+      // In arrival order: a cancel sent right behind its order finds the order placed.
+      const method = message.method;
+      client.orders = client.orders.then(() => (method === 'add_order' ? this.addOrder(client, params, reqId, arrivedNs) : this.cancelOrder(client, params, reqId)));
       return;
     }
     if (message.method === 'subscribe' || message.method === 'unsubscribe') {
@@ -130,6 +156,69 @@ export class KrakenPrivateWs {
       return;
     }
     this.sendTo(client, toJson({ error: 'Method not found', method: message.method, success: false, ...reqId, ...times() }));
+  }
+
+  private async addOrder(client: Client, params: Record<string, unknown>, reqId: { req_id?: number }, arrivedNs: number): Promise<void> {
+    try {
+      const placed = await this.options.api.placeOrder(this.restAddOrder(params), arrivedNs);
+      if (placed.loseAnswer) return;
+      const result: Record<string, unknown> = { order_id: placed.result.txid?.[0] ?? '' };
+      if (typeof params.cl_ord_id === 'string') result.cl_ord_id = params.cl_ord_id;
+      const answer = () => this.sendTo(client, toJson({ method: 'add_order', ...reqId, result, success: true, ...times() }));
+      // A delayed answer does not hold the requests behind it: they were not waiting on it.
+      if (placed.answerDelayMs > 0) setTimeout(answer, placed.answerDelayMs);
+      else answer();
+    } catch (err) {
+      this.sendTo(client, toJson({ error: errorText(err), method: 'add_order', success: false, ...reqId, ...times() }));
+    }
+  }
+
+  /** One answer per id, as Kraken gives; exactly one of order_id[] and cl_ord_id[]. */
+  private async cancelOrder(client: Client, params: Record<string, unknown>, reqId: { req_id?: number }): Promise<void> {
+    const byTxid = Array.isArray(params.order_id);
+    const ids = byTxid ? params.order_id : params.cl_ord_id;
+    if (byTxid === Array.isArray(params.cl_ord_id) || !Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === 'string')) {
+      this.sendTo(client, toJson({ error: 'EGeneral:Invalid arguments:order_id or cl_ord_id', method: 'cancel_order', success: false, ...reqId, ...times() }));
+      return;
+    }
+    for (const id of ids as string[]) {
+      const key = byTxid ? 'order_id' : 'cl_ord_id';
+      try {
+        await this.options.api.cancelOrder(new URLSearchParams({ [byTxid ? 'txid' : 'cl_ord_id']: id }));
+        this.sendTo(client, toJson({ method: 'cancel_order', ...reqId, result: { [key]: id }, success: true, ...times() }));
+      } catch (err) {
+        this.sendTo(client, toJson({ error: errorText(err), method: 'cancel_order', result: { [key]: id }, success: false, ...reqId, ...times() }));
+      }
+    }
+  }
+
+  /** add_order's parameters in AddOrder's REST names; an unlisted symbol becomes an unknown pair. */
+  private restAddOrder(params: Record<string, unknown>): URLSearchParams {
+    const rest = new URLSearchParams();
+    const text = (key: string) => (typeof params[key] === 'string' ? (params[key] as string) : undefined);
+    const symbol = text('symbol');
+    let pairId = '';
+    try {
+      if (symbol !== undefined) pairId = this.options.api.pairOf(symbol).id;
+    } catch {
+      pairId = '';
+    }
+    rest.set('pair', pairId);
+    for (const [wsKey, restKey] of [
+      ['side', 'type'],
+      ['order_type', 'ordertype'],
+      ['order_qty', 'volume'],
+      ['limit_price', 'price'],
+      ['cl_ord_id', 'cl_ord_id'],
+    ] as const) {
+      const value = text(wsKey);
+      if (value !== undefined) rest.set(restKey, value);
+    }
+    const tif = text('time_in_force');
+    if (tif !== undefined) rest.set('timeinforce', tif.toUpperCase());
+    if (params.post_only === true) rest.set('oflags', 'post');
+    if (params.validate === true) rest.set('validate', 'true');
+    return rest;
   }
 
   private onOrder(order: EmulatedOrder, fill: EmulatedFill | null): void {
@@ -240,6 +329,11 @@ export class KrakenPrivateWs {
   private nextExecId(): string {
     return krakenStyleId('L', `exec:${++this.execSeq}`);
   }
+}
+
+/** Kraken's text for a refusal; anything else is the emulator's own failure. */
+function errorText(err: unknown): string {
+  return err instanceof KrakenError ? err.message : `EGeneral:Internal error: ${(err as Error).message}`;
 }
 
 function times(): { time_in: string; time_out: string } {

@@ -12,7 +12,9 @@ import { verifyKrakenSignature } from '../krakenSign.ts';
 // API-Sign verified, nonce strictly increasing per key) AddOrder, CancelOrder, CancelAll,
 // CancelAllOrdersAfter, GetWebSocketsToken, OpenOrders, ClosedOrders, QueryOrders,
 // TradesHistory. Answers use Kraken's envelope {"error":[...],"result":...} and its error
-// texts, so ccxt maps them to the same exceptions it raises against Kraken.
+// texts, so ccxt maps them to the same exceptions it raises against Kraken. Order placing
+// and cancelling are public (placeOrder, cancelOrder) for the private WebSocket's add_order
+// and cancel_order, which share them.
 
 export interface KrakenApiCredentials {
   apiKey: string;
@@ -92,9 +94,9 @@ export interface KrakenOrderNote {
 export interface RestFaults {
   /** Private order calls (AddOrder, CancelOrder) still to answer `EOrder:Rate limit exceeded`. */
   rateLimitRemaining: number;
-  /** The next AddOrder places the order and then closes the HTTP socket without answering. */
+  /** The next AddOrder places the order and is never answered (REST: the HTTP socket closes; WebSocket: no message). */
   loseNextOrderAck: boolean;
-  /** AddOrder answers this much later than the order is placed. */
+  /** AddOrder (REST or WebSocket) answers this much later than the order is placed. */
   orderAckDelayMs: number;
 }
 
@@ -130,7 +132,17 @@ const DEAD_MAN_MAX_SEC = 86_400;
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 const DECIMAL_RE = /^[0-9]+(\.[0-9]+)?$/;
 
-class KrakenError extends Error {}
+/** A refusal, with Kraken's own error text as the message. */
+export class KrakenError extends Error {}
+
+/** What AddOrder answers, and the faults on that answer. */
+export interface PlacedOrder {
+  result: { descr: { order: string }; txid?: string[] };
+  /** The lost-ack fault: the answer is never sent. */
+  loseAnswer: boolean;
+  /** The ack-delay fault: the answer is sent this much later. */
+  answerDelayMs: number;
+}
 
 export class KrakenRestApi {
   private readonly market: EmulatorMarket;
@@ -284,8 +296,13 @@ export class KrakenRestApi {
     const method = path.slice('/0/private/'.length);
     try {
       switch (method) {
-        case 'AddOrder':
-          return await this.addOrderRecorded(res, params, arrivedNs);
+        case 'AddOrder': {
+          const placed = await this.placeOrder(params, arrivedNs);
+          // The order is placed; the answer is lost on the way back, as when a connection drops.
+          if (placed.loseAnswer) return void res.socket?.destroy();
+          if (placed.answerDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, placed.answerDelayMs));
+          return send(res, 200, { error: [], result: placed.result });
+        }
         case 'CancelOrder':
           return send(res, 200, { error: [], result: await this.cancelOrder(params) });
         case 'CancelAll':
@@ -319,19 +336,25 @@ export class KrakenRestApi {
     throw new KrakenError('EOrder:Rate limit exceeded');
   }
 
-  /** AddOrder, with its request and outcome (placed, or refused and why) in the ledger. */
-  private async addOrderRecorded(res: ServerResponse, params: URLSearchParams, arrivedNs: number): Promise<void> {
+  /**
+   * AddOrder in REST's parameter names, whichever transport carried it (the private
+   * WebSocket's add_order is translated to them), with its request and outcome (placed, or
+   * refused and why) in the ledger. Throws KrakenError with Kraken's text for a refusal.
+   * Resolves once the order is placed; the faults on its answer (lost, delayed) are the
+   * transport's to apply.
+   */
+  async placeOrder(params: URLSearchParams, arrivedNs: number): Promise<PlacedOrder> {
     const wire = { symbol: params.get('pair') ?? '', side: params.get('type') ?? '', px: params.get('price') ?? '', qty: params.get('volume') ?? '' };
     const entry = this.options.ledger?.receive(params.get('cl_ord_id') ?? '', wire);
     try {
-      await this.addOrder(res, params, arrivedNs, entry);
+      return await this.addOrder(params, arrivedNs, entry);
     } catch (err) {
       if (err instanceof KrakenError) this.options.ledger?.refused(entry, err.message);
       throw err;
     }
   }
 
-  private async addOrder(res: ServerResponse, params: URLSearchParams, arrivedNs: number, entry?: LedgerOrder): Promise<void> {
+  private async addOrder(params: URLSearchParams, arrivedNs: number, entry?: LedgerOrder): Promise<PlacedOrder> {
     this.takeRateLimit();
     const pair = this.pairsById.get(params.get('pair') ?? '');
     if (pair === undefined) throw new KrakenError('EQuery:Unknown asset pair');
@@ -383,7 +406,7 @@ export class KrakenRestApi {
     };
     if (params.get('validate') === 'true') {
       this.options.ledger?.refused(entry, 'validate=true: checked, not placed');
-      return send(res, 200, { error: [], result: { descr } });
+      return { result: { descr }, loseAnswer: false, answerDelayMs: 0 };
     }
     const type = orderType === 'market' ? OrderType.Market : postOnly ? OrderType.PostOnly : tif === 'IOC' ? OrderType.Ioc : OrderType.Limit;
     const marketId = this.nextMarketId();
@@ -394,17 +417,13 @@ export class KrakenRestApi {
     this.options.ledger?.placed(entry, order.venueOrderId);
     if (tif === 'GTD' && order.status === 'open') this.expireAt(order, expireSec * 1000);
     const faults = this.options.faults;
-    if (faults.loseNextOrderAck) {
-      // The order is placed; the answer is lost on the way back, as when a connection drops.
-      faults.loseNextOrderAck = false;
-      res.socket?.destroy();
-      return;
-    }
-    if (faults.orderAckDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.orderAckDelayMs));
-    send(res, 200, { error: [], result: { descr, txid: [order.venueOrderId] } });
+    const lose = faults.loseNextOrderAck;
+    faults.loseNextOrderAck = false;
+    return { result: { descr, txid: [order.venueOrderId] }, loseAnswer: lose, answerDelayMs: faults.orderAckDelayMs };
   }
 
-  private async cancelOrder(params: URLSearchParams): Promise<{ count: number }> {
+  /** CancelOrder in REST's parameter names (exactly one of txid and cl_ord_id); throws KrakenError with Kraken's text. */
+  async cancelOrder(params: URLSearchParams): Promise<{ count: number }> {
     this.takeRateLimit();
     const txid = params.get('txid');
     const clOrdId = params.get('cl_ord_id');
