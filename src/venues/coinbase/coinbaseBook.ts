@@ -18,6 +18,12 @@ export class CoinbaseBookError extends Error {
 
 const DEFAULT_MAX_LEVELS_PER_SIDE = 500_000;
 const INITIAL_LEVELS = 256;
+/**
+ * Moves of up to this many levels are a plain loop: two copyWithin calls cost more than
+ * looping over the few levels better than a change near the touch; longer moves (deep in
+ * a full-depth book) use copyWithin.
+ */
+const SHORT_MOVE = 32;
 
 /** One side: keys ascending, best at the end, sizes alongside. */
 class SortedLevels {
@@ -47,8 +53,16 @@ class SortedLevels {
     if (lo < count && keys[lo] === key) {
       const rank = count - 1 - lo;
       if (size === 0) {
-        keys.copyWithin(lo, lo + 1, count);
-        this.sizes.copyWithin(lo, lo + 1, count);
+        const sizes = this.sizes;
+        if (count - lo > SHORT_MOVE) {
+          keys.copyWithin(lo, lo + 1, count);
+          sizes.copyWithin(lo, lo + 1, count);
+        } else {
+          for (let i = lo + 1; i < count; i++) {
+            keys[i - 1] = keys[i];
+            sizes[i - 1] = sizes[i];
+          }
+        }
         this.count = count - 1;
         return rank;
       }
@@ -59,10 +73,19 @@ class SortedLevels {
     if (size === 0) return -1;
     if (count === this.maxLevels) throw new CoinbaseBookError(`a book side may hold at most ${this.maxLevels} levels`);
     if (count === keys.length) this.grow(count + 1);
-    this.keys.copyWithin(lo + 1, lo, count);
-    this.sizes.copyWithin(lo + 1, lo, count);
-    this.keys[lo] = key;
-    this.sizes[lo] = size;
+    const grownKeys = this.keys;
+    const sizes = this.sizes;
+    if (count - lo > SHORT_MOVE) {
+      grownKeys.copyWithin(lo + 1, lo, count);
+      sizes.copyWithin(lo + 1, lo, count);
+    } else {
+      for (let i = count; i > lo; i--) {
+        grownKeys[i] = grownKeys[i - 1];
+        sizes[i] = sizes[i - 1];
+      }
+    }
+    grownKeys[lo] = key;
+    sizes[lo] = size;
     this.count = count + 1;
     return count - lo;
   }

@@ -300,13 +300,19 @@ export class CoinbaseBookFeed {
       this.handlers.onBook(out);
     }
     // Every book rebuilt: the connection has proved itself, so the next failure starts the backoff over.
-    if (this.backoff.attempts > 0 && this.products.every((p) => p.book.loaded)) this.backoff.reset();
+    if (this.backoff.attempts > 0 && this.allLoaded()) this.backoff.reset();
     this.markCurrent(nowMs);
   }
 
   /** A frame arrived in sequence: with every book loaded, the books are current as of now. */
   private markCurrent(nowMs: number): void {
-    if (this.products.every((p) => p.book.loaded)) this.currentAtMs = TIME_ORIGIN_MS + nowMs;
+    if (this.allLoaded()) this.currentAtMs = TIME_ORIGIN_MS + nowMs;
+  }
+
+  /** Every product's book loaded (a plain loop: it runs on every frame). */
+  private allLoaded(): boolean {
+    for (const p of this.products) if (!p.book.loaded) return false;
+    return true;
   }
 
   /** Invalidates every book and drops the socket; the close handler reconnects. */

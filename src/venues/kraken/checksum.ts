@@ -48,9 +48,11 @@ export function crc32Byte(register: number, byte: number): number {
 /**
  * Shift tables, built on first use, by text length: SHIFT_TABLES[n] maps a register to
  * the register after n zero bytes, one 256-entry part per register byte (the map is
- * linear over GF(2), so the parts XOR together).
+ * linear over GF(2), so the parts XOR together). An empty table stands for one not built
+ * yet, so the list holds one kind of element and its lookup stays monomorphic.
  */
-const SHIFT_TABLES: (Int32Array | undefined)[] = new Array(2 * TEXT_BYTES + 1);
+const NOT_BUILT = new Int32Array(0);
+const SHIFT_TABLES: Int32Array[] = Array.from({ length: 2 * TEXT_BYTES + 1 }, () => NOT_BUILT);
 
 function shiftTable(length: number): Int32Array {
   const table = new Int32Array(4 * 256);
@@ -61,7 +63,17 @@ function shiftTable(length: number): Int32Array {
       table[part * 256 + v] = crc;
     }
   }
-  return table;
+  return (SHIFT_TABLES[length] = table);
+}
+
+/**
+ * A running CRC register after `length` zero bytes (0 to 2 * TEXT_BYTES; unchecked: the
+ * hot paths call it with lengths they hold in range, crc32Append checks).
+ */
+export function crc32Shift(register: number, length: number): number {
+  let table = SHIFT_TABLES[length];
+  if (table.length === 0) table = shiftTable(length);
+  return table[register & 0xff] ^ table[256 + ((register >>> 8) & 0xff)] ^ table[512 + ((register >>> 16) & 0xff)] ^ table[768 + (register >>> 24)];
 }
 
 /**
@@ -75,8 +87,7 @@ function shiftTable(length: number): Int32Array {
  */
 export function crc32Append(register: number, textCrc: number, length: number): number {
   if (!(length >= 0 && length <= 2 * TEXT_BYTES)) throw new RangeError(`a folded text is 0 to ${2 * TEXT_BYTES} bytes long, got ${length}`);
-  const table = SHIFT_TABLES[length] ?? (SHIFT_TABLES[length] = shiftTable(length));
-  return table[register & 0xff] ^ table[256 + ((register >>> 8) & 0xff)] ^ table[512 + ((register >>> 16) & 0xff)] ^ table[768 + (register >>> 24)] ^ textCrc;
+  return crc32Shift(register, length) ^ textCrc;
 }
 
 /** CRC-32 (IEEE) of a text of single-byte characters (the checksum input is ASCII digits). */
