@@ -136,9 +136,12 @@ ${table}
   sets the frame rate here.
 - **book-to-quote latency with the UI**: in the same windows, per feed message (the
   updates due in one millisecond), from the worker's send to the end of the maker's round
-  trip on the message's last update. The UI renders on its own thread, so what it adds
-  here is the snapshot built and passed on the trading thread (its rings pass as new rows
-  only) and the CPU the two threads share on this 2-core machine.
+  trip on the message's last update. The UI renders on its own thread, in Linux's idle
+  scheduling class (a waking trading thread preempts it at once), so what it adds here is
+  the snapshot built and passed on the trading thread (its rings pass as new rows only)
+  and the cores the threads share on this 2-core machine. Building snapshots only when the
+  UI thread asks for one (at its frame rate rather than 30 Hz) was tried and did not
+  lower this p99.
 - **on_book round trip while the UI renders**: the same round trip in batches of 200 (as
   in the first figure), yielding to the event loop between batches so the feed and the
   renders run in between; it shows the UI's effect on the call itself (GC, caches), not

@@ -7,18 +7,22 @@ import { PassThrough, Writable } from 'node:stream';
 import tty from 'node:tty';
 import { parentPort, workerData } from 'node:worker_threads';
 import { FramePacer, UI_CPU_BUDGET, UI_MAX_FPS } from './framePacer.ts';
+import { scheduleThisThreadWhenIdle } from './idleScheduling.ts';
 import { mountUi } from './mountUi.tsx';
 import { SnapshotReceiver } from './snapshotPassing.ts';
 import type { ToUiThread, UiThreadOptions } from './uiThreadMessages.ts';
 import type { ViewModel } from './viewModel.ts';
 
-// The UI must never take a core from the trading thread. On Linux a nice value belongs to
-// the calling thread, so this lowers this thread only; elsewhere it may lower the process,
-// which is why it is a modest step and its failure is ignored.
-try {
-  setPriority(constants.priority.PRIORITY_BELOW_NORMAL);
-} catch {
-  // Not permitted here: the UI runs at the node's priority.
+// The UI must never take a core from the trading thread: on Linux it runs in the idle
+// scheduling class (idleScheduling.ts). Where that cannot be had, a lower nice value: on
+// Linux it belongs to the calling thread, so this lowers this thread only; elsewhere it
+// may lower the process, which is why it is a modest step and its failure is ignored.
+if (scheduleThisThreadWhenIdle() !== null) {
+  try {
+    setPriority(constants.priority.PRIORITY_BELOW_NORMAL);
+  } catch {
+    // Not permitted here: the UI runs at the node's priority.
+  }
 }
 
 const port = parentPort!;
