@@ -176,7 +176,7 @@ ${table}
   request's arrival, before its body is read), both on the bench process's clock; the next
   move waits for both re-quotes and 8 ms more. The node is \`sequence run --daemon\` (real
   feed, engine, WASM maker, risk gate, journal, and Kraken order entry over the private
-  WebSocket, the default); the baseline is the same quoting rule as a ccxt.pro script
+  WebSocket: order_entry "ws"); the baseline is the same quoting rule as a ccxt.pro script
   (scripts/tickToTrade/ccxtBot.ts: watchOrderBook, then cancelOrder and createOrder, bid
   first), run as its own process against the same emulator and the same moves, after the
   node. What limits it: the node sends the replaced quote's cancel and the new order back

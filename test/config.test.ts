@@ -158,7 +158,7 @@ kind = "coinbase"
         restUrl: 'https://api.kraken.com',
         depth: 10,
         deadManTimeoutSec: 60,
-        orderEntry: 'ws',
+        orderEntry: 'rest',
         rateLimitBurst: 60,
         rateLimitPerSec: 1,
         unknownOrders: 'leave',
@@ -449,9 +449,9 @@ describe('out-of-range values', () => {
     expect(issue).toMatchObject({ key: 'venues.kr.order_entry', message: 'expected one of "ws", "rest", got "fix"' });
   });
 
-  it('kraken order entry over REST when asked', () => {
-    const config = load(`${MINIMAL}[venues.kr]\nkind = "kraken"\norder_entry = "rest"\n`);
-    expect(config.venues.find((v) => v.name === 'kr')).toMatchObject({ kind: 'kraken', orderEntry: 'rest' });
+  it('kraken order entry over the private WebSocket when asked', () => {
+    const config = load(`${MINIMAL}[venues.kr]\nkind = "kraken"\norder_entry = "ws"\n`);
+    expect(config.venues.find((v) => v.name === 'kr')).toMatchObject({ kind: 'kraken', orderEntry: 'ws' });
   });
 
   it('kraken depth that the feed does not offer', () => {

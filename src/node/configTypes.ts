@@ -64,7 +64,7 @@ export interface KrakenVenueConfig extends LiveVenueSettings {
   depth: number;
   /** The dead man's switch: CancelAllOrdersAfter with this timeout, re-armed every third of it while Leader; 0 disables. */
   deadManTimeoutSec: number;
-  /** How orders and cancels travel: the private WebSocket's add_order and cancel_order while it is up (REST otherwise), or REST (AddOrder, CancelOrder) always. */
+  /** How orders and cancels travel: REST (AddOrder, CancelOrder) always, the default, or the private WebSocket's add_order and cancel_order while it is up (REST otherwise). */
   orderEntry: 'ws' | 'rest';
 }
 

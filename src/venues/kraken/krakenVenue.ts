@@ -27,8 +27,8 @@ import { KrakenWsOrders } from './krakenWsOrders.ts';
 // Kraken as a Venue: the public book feed (KrakenBookFeed), the REST API through ccxt
 // (KrakenGateway), the private link (KrakenExecutions: the executions channel, and order
 // entry over it by KrakenWsOrders), the cl_ord_id map and the per-venue RateLimiter.
-// Orders and cancels go over the private link while it is subscribed (order_entry "ws",
-// the default), else over REST: a link that is down costs latency, never an order. An
+// With order_entry "ws", orders and cancels go over the private link while it is
+// subscribed, else over REST: a link that is down costs latency, never an order. An
 // order's outcome can reach us twice (the answer and the executions channel, or the
 // channel and reconciliation); each order keeps what it has reported so the node sees at
 // most one ack, each fill once, and at most one end.
