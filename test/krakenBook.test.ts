@@ -4,6 +4,7 @@ import { BookFrameError, BookFrameScanner } from '../src/venues/kraken/bookFrame
 import { readCaptureV1, v2Symbol } from '../src/venues/kraken/captureV1.ts';
 import { decimalText, KrakenBook } from '../src/venues/kraken/krakenBook.ts';
 import { KrakenBookDecoder, NOT_BOOK_FRAME } from '../src/venues/kraken/krakenBookDecoder.ts';
+import { scannedEntries } from './support/scannedEntries.ts';
 
 type Level = [price: string, qty: string];
 
@@ -60,15 +61,6 @@ describe('Kraken v2 book frame scanner', () => {
   });
 
   it('reads the compact layout Kraken sends to the same entries as the same frame spaced out, for every capture frame and edge numbers', () => {
-    const entries = (s: BookFrameScanner) => {
-      const out: unknown[] = [s.type, s.messageCount];
-      for (let m = 0; m < s.messageCount; m++) out.push(s.symbols[m], s.symbolIndex[m], s.checksums[m], s.bidStart[m], s.bidEnd[m], s.askStart[m], s.askEnd[m]);
-      for (let i = 0; i < s.entryCount; i++) {
-        out.push(s.px1e9[i], s.qty1e8[i], s.pxDigits[i], s.qtyDigits[i], s.pxZeros[i], s.qtyZeros[i], s.pxDecimals[i], s.qtyDecimals[i], s.textLength[i]);
-        if (s.textLength[i] !== 255) out.push(s.textCrc[i]);
-      }
-      return out;
-    };
     const edges = [
       frame('update', 'BTC/USD', [['99999997.00000000', '0.00000000'], ['123456789012345', '1.000000000000']], [['5.1e-05', '007.50']]),
       frame('snapshot', 'ÄÖ/USD', [['0.000000001', '0']], [['100000000000000.5', '1']]),
@@ -79,7 +71,7 @@ describe('Kraken v2 book frame scanner', () => {
     for (const text of [...CAPTURE.map((f) => f.text), ...edges]) {
       expect(compact.scanText(text)).toBe(true);
       expect(spaced.scanText(text.replaceAll(':', ' : '))).toBe(true);
-      expect(entries(compact)).toEqual(entries(spaced));
+      expect(scannedEntries(compact)).toEqual(scannedEntries(spaced));
     }
   });
 

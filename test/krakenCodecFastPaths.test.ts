@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BookFrameScanner } from '../src/venues/kraken/bookFrameScanner.ts';
 import { KnownNames, nameHash } from '../src/venues/wireBytes.ts';
+import { scannedEntries } from './support/scannedEntries.ts';
 import { bookChecksum } from '../src/venues/kraken/checksum.ts';
 import { KrakenBook } from '../src/venues/kraken/krakenBook.ts';
 
@@ -13,17 +14,6 @@ type Level = [price: string, qty: string];
 function frame(type: string, symbol: string, bids: Level[], asks: Level[], checksum = 0): string {
   const level = ([p, q]: Level) => `{"price":${p},"qty":${q}}`;
   return `{"channel":"book","type":"${type}","data":[{"symbol":"${symbol}","bids":[${bids.map(level).join(',')}],"asks":[${asks.map(level).join(',')}],"checksum":${checksum},"timestamp":"2023-10-06T17:35:55.440295Z"}]}`;
-}
-
-/** Everything the scanner leaves for a frame. */
-function entries(s: BookFrameScanner): unknown[] {
-  const out: unknown[] = [s.type, s.messageCount];
-  for (let m = 0; m < s.messageCount; m++) out.push(s.symbols[m], s.symbolIndex[m], s.checksums[m], s.bidStart[m], s.bidEnd[m], s.askStart[m], s.askEnd[m]);
-  for (let i = 0; i < s.entryCount; i++) {
-    out.push(s.px1e9[i], s.qty1e8[i], s.pxDigits[i], s.qtyDigits[i], s.pxZeros[i], s.qtyZeros[i], s.pxDecimals[i], s.qtyDecimals[i], s.textLength[i]);
-    if (s.textLength[i] !== 255) out.push(s.textCrc[i]);
-  }
-  return out;
 }
 
 /** A deterministic pseudo-random sequence (xorshift32), so a failure can be replayed. */
@@ -65,7 +55,7 @@ describe('Kraken codec fast paths', () => {
           continue;
         }
         expect(spacedError).toBe('');
-        expect(entries(compact)).toEqual(entries(spaced));
+        expect(scannedEntries(compact)).toEqual(scannedEntries(spaced));
       }
     }
   });
@@ -79,12 +69,12 @@ describe('Kraken codec fast paths', () => {
     const shared = new BookFrameScanner({ symbols: ['BTC/USD', 'ETH/USD'] });
     for (const text of texts) {
       reference.scan(Buffer.from(text));
-      const expected = entries(reference);
+      const expected = scannedEntries(reference);
       for (let offset = 0; offset < 8; offset++) {
         const pool = Buffer.alloc(offset + text.length + 5, 0x7b);
         pool.write(text, offset, 'latin1');
         expect(shared.scan(pool.subarray(offset, offset + text.length))).toBe(true);
-        expect(entries(shared)).toEqual(expected);
+        expect(scannedEntries(shared)).toEqual(expected);
       }
     }
   });

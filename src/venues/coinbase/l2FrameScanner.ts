@@ -1,6 +1,6 @@
 import { POW10 } from '../../node/fixedPoint.ts';
 import { grownArray } from '../grownArray.ts';
-import { KnownNames, nameHash, wireLiteral, type WireLiteral } from '../wireBytes.ts';
+import { KnownNames, LiteralMatcher, NOT_PLAIN, nameHash, wireLiteral } from '../wireBytes.ts';
 
 // Reads Coinbase Advanced Trade WebSocket frames (VENUES.md section 7) without JSON.parse.
 // Every frame's envelope (channel, sequence_num, and the top-level type of error frames)
@@ -55,7 +55,7 @@ const DOT = 46;
 const ZERO = 48;
 const NINE = 57;
 
-// The literals of the canonical layout, compared four bytes at a time (see matchesBytes).
+// The literals of the canonical layout, compared four bytes at a time (LiteralMatcher).
 const WIRE_NEW_QUANTITY = wireLiteral('","new_quantity":"');
 const WIRE_SEQUENCE_NUM = wireLiteral('","sequence_num":');
 const WIRE_TIMESTAMP = wireLiteral('","timestamp":"');
@@ -120,10 +120,7 @@ export class L2FrameScanner {
   private readonly maxFrameBytes: number;
   private readonly known: KnownNames;
   private text: Buffer = EMPTY;
-  /** The frame's memory as a DataView (kept while frames share an ArrayBuffer, as a burst from one socket read does), to compare literals four bytes at a time. */
-  private view: DataView = new DataView(EMPTY.buffer);
-  private viewBuffer: ArrayBufferLike = EMPTY.buffer;
-  private viewOffset = 0;
+  private readonly literals = new LiteralMatcher();
   /** The value of the last number scanCanonicalUpdate read. */
   private scaled = 0;
   private end = 0;
@@ -159,13 +156,7 @@ export class L2FrameScanner {
   private scanBytes(frame: Buffer, length: number): void {
     if (length > this.maxFrameBytes) throw new L2FrameError(`a frame of ${length} bytes exceeds ${this.maxFrameBytes}`, 0);
     this.text = frame;
-    // The ArrayBuffer is compared with one held in a field: DataView's buffer getter costs as much again.
-    const buffer = frame.buffer;
-    if (buffer !== this.viewBuffer) {
-      this.viewBuffer = buffer;
-      this.view = new DataView(buffer);
-    }
-    this.viewOffset = frame.byteOffset;
+    this.literals.point(frame, length);
     this.end = length;
     this.pos = 0;
     this.channel = '';
@@ -247,16 +238,16 @@ export class L2FrameScanner {
   private scanCanonicalFrame(): boolean {
     const text = this.text;
     const end = this.end;
-    if (!this.matchesBytes(0, WIRE_L2_DATA_PREFIX)) return false;
+    if (!this.literals.matches(0, WIRE_L2_DATA_PREFIX)) return false;
     let p = this.plainStringEnd(WIRE_L2_DATA_PREFIX.bytes.length);
-    if (p < 0 || !this.matchesBytes(p, WIRE_TIMESTAMP)) return false;
+    if (p < 0 || !this.literals.matches(p, WIRE_TIMESTAMP)) return false;
     p = this.skippedStringEnd(p + WIRE_TIMESTAMP.bytes.length);
-    if (p < 0 || !this.matchesBytes(p, WIRE_SEQUENCE_NUM)) return false;
+    if (p < 0 || !this.literals.matches(p, WIRE_SEQUENCE_NUM)) return false;
     p += WIRE_SEQUENCE_NUM.bytes.length;
     const seqStart = p;
     let seq = 0;
     while (p < end && text[p] >= ZERO && text[p] <= NINE && p - seqStart < 15) seq = seq * 10 + (text[p++] - ZERO);
-    if (p === seqStart || !this.matchesBytes(p, WIRE_EVENTS)) return false;
+    if (p === seqStart || !this.literals.matches(p, WIRE_EVENTS)) return false;
     p += WIRE_EVENTS.bytes.length;
     this.channel = L2_CHANNEL;
     this.sequenceNum = seq;
@@ -266,27 +257,20 @@ export class L2FrameScanner {
       if (this.eventCount === this.eventSnapshot.length) this.growEvents();
       const index = this.eventCount;
       let kind: number;
-      if (this.matchesBytes(p, WIRE_UPDATE_EVENT)) {
+      if (this.literals.matches(p, WIRE_UPDATE_EVENT)) {
         kind = 0;
         p += WIRE_UPDATE_EVENT.bytes.length;
-      } else if (this.matchesBytes(p, WIRE_SNAPSHOT_EVENT)) {
+      } else if (this.literals.matches(p, WIRE_SNAPSHOT_EVENT)) {
         kind = 1;
         p += WIRE_SNAPSHOT_EVENT.bytes.length;
       } else {
         return false;
       }
-      // The id is hashed on the way to its closing quote, so matching it takes one probe.
       const idStart = p;
-      let hash = 0;
-      let c = text[p];
-      while (c !== QUOTE) {
-        if (c === BACKSLASH || p >= end) return false;
-        hash = (Math.imul(hash, 31) + c) | 0;
-        c = text[++p];
-      }
-      const idEnd = p;
-      if (idEnd === idStart || !this.matchesBytes(idEnd, WIRE_UPDATES)) return false;
-      const productIndex = this.known.find(text, idStart, idEnd, hash);
+      const productIndex = this.known.findQuoted(text, idStart, end);
+      if (productIndex === NOT_PLAIN) return false;
+      const idEnd = this.known.quotedEnd;
+      if (idEnd === idStart || !this.literals.matches(idEnd, WIRE_UPDATES)) return false;
       this.eventLevelStart[index] = this.levelCount;
       this.pos = idEnd + WIRE_UPDATES.bytes.length;
       if (text[this.pos] === CLOSE_BRACKET) {
@@ -513,20 +497,20 @@ export class L2FrameScanner {
     const text = this.text;
     let p = this.pos;
     let side: number;
-    if (this.matchesBytes(p, WIRE_BID_TIME)) {
+    if (this.literals.matches(p, WIRE_BID_TIME)) {
       side = 1;
       p += WIRE_BID_TIME.bytes.length;
-    } else if (this.matchesBytes(p, WIRE_OFFER_TIME)) {
+    } else if (this.literals.matches(p, WIRE_OFFER_TIME)) {
       side = 0;
       p += WIRE_OFFER_TIME.bytes.length;
     } else {
       return this.scanCanonicalUpdateChecked();
     }
     p = this.skippedStringEnd(p);
-    if (p < 0 || !this.matchesBytes(p, WIRE_QUOTE_PRICE_LEVEL)) return this.scanCanonicalUpdateChecked();
+    if (p < 0 || !this.literals.matches(p, WIRE_QUOTE_PRICE_LEVEL)) return this.scanCanonicalUpdateChecked();
     p = this.plainScaled(p + WIRE_QUOTE_PRICE_LEVEL.bytes.length, 9);
     const px1e9 = this.scaled;
-    if (p < 0 || px1e9 === 0 || !this.matchesBytes(p, WIRE_NEW_QUANTITY)) return this.scanCanonicalUpdateChecked();
+    if (p < 0 || px1e9 === 0 || !this.literals.matches(p, WIRE_NEW_QUANTITY)) return this.scanCanonicalUpdateChecked();
     p = this.plainScaled(p + WIRE_NEW_QUANTITY.bytes.length, 8);
     if (p < 0 || text[p + 1] !== CLOSE_BRACE || p + 1 >= this.end) return this.scanCanonicalUpdateChecked();
     const i = this.levelCount++;
@@ -577,24 +561,24 @@ export class L2FrameScanner {
   private scanCanonicalUpdateChecked(): boolean {
     const text = this.text;
     let p = this.pos;
-    if (!this.matchesBytes(p, WIRE_SIDE)) return false;
+    if (!this.literals.matches(p, WIRE_SIDE)) return false;
     p += WIRE_SIDE.bytes.length;
     let side: number;
-    if (this.matchesBytes(p, WIRE_BID)) {
+    if (this.literals.matches(p, WIRE_BID)) {
       side = 1;
       p += WIRE_BID.bytes.length;
-    } else if (this.matchesBytes(p, WIRE_OFFER)) {
+    } else if (this.literals.matches(p, WIRE_OFFER)) {
       side = 0;
       p += WIRE_OFFER.bytes.length;
     } else {
       return false;
     }
-    if (!this.matchesBytes(p, WIRE_EVENT_TIME)) return false;
+    if (!this.literals.matches(p, WIRE_EVENT_TIME)) return false;
     p = this.quoteAt(p + WIRE_EVENT_TIME.bytes.length) + 1;
-    if (p === 0 || !this.matchesBytes(p, WIRE_PRICE_LEVEL)) return false;
+    if (p === 0 || !this.literals.matches(p, WIRE_PRICE_LEVEL)) return false;
     p += WIRE_PRICE_LEVEL.bytes.length;
     const pxEnd = this.quoteAt(p);
-    if (pxEnd < 0 || !this.matchesBytes(pxEnd, WIRE_NEW_QUANTITY)) return false;
+    if (pxEnd < 0 || !this.literals.matches(pxEnd, WIRE_NEW_QUANTITY)) return false;
     const qtyStart = pxEnd + WIRE_NEW_QUANTITY.bytes.length;
     const qtyEnd = this.quoteAt(qtyStart);
     if (qtyEnd < 0 || qtyEnd + 1 >= this.end || text[qtyEnd + 1] !== CLOSE_BRACE) return false;
@@ -776,21 +760,6 @@ export class L2FrameScanner {
   }
 
   /** Whether the frame holds `expected` at `at`. */
-  private matchesBytes(at: number, expected: WireLiteral): boolean {
-    const length = expected.bytes.length;
-    if (at + length > this.end) return false;
-    // Four bytes a read (unaligned little-endian words), then the tail byte by byte; no
-    // early exit: OR-ing the differences runs faster than a branch per step.
-    const view = this.view;
-    const base = this.viewOffset + at;
-    const words = expected.words;
-    let diff = 0;
-    for (let i = 0; i < words.length; i++) diff |= view.getInt32(base + 4 * i, true) ^ words[i];
-    const text = this.text;
-    const bytes = expected.bytes;
-    for (let i = 4 * words.length; i < length; i++) diff |= text[at + i] ^ bytes[i];
-    return diff === 0;
-  }
 
   private peek(): number {
 

@@ -1,7 +1,7 @@
 import { POW10 } from '../../node/fixedPoint.ts';
 import { crc32Append, crc32Byte, crc32Shift, TEXT_BYTES, TEXT_NOT_HELD } from './checksum.ts';
 import { grownArray } from '../grownArray.ts';
-import { KnownNames, nameHash, wireLiteral, type WireLiteral } from '../wireBytes.ts';
+import { KnownNames, LiteralMatcher, NOT_PLAIN, nameHash, wireLiteral } from '../wireBytes.ts';
 
 // Reads Kraken WS v2 `book` frames straight from their bytes. JSON.parse cannot be used on
 // them: it turns 0.10000000 into 0.1 and loses the digits the checksum is computed over.
@@ -77,7 +77,7 @@ const EMPTY = Buffer.alloc(0);
 const INITIAL_ENTRIES = 256;
 const INITIAL_MESSAGES = 16;
 
-// The literals of the canonical layout, compared four bytes at a time (see matchesBytes).
+// The literals of the canonical layout, compared four bytes at a time (LiteralMatcher).
 const WIRE_UPDATE_HEAD = wireLiteral('{"channel":"book","type":"update","data":[');
 const WIRE_SNAPSHOT_HEAD = wireLiteral('{"channel":"book","type":"snapshot","data":[');
 const WIRE_BIDS = wireLiteral('","bids":[');
@@ -124,10 +124,7 @@ export class BookFrameScanner {
   textLength = new Uint8Array(INITIAL_ENTRIES);
 
   private text: Buffer = EMPTY;
-  /** The frame's memory as a DataView (kept while frames share an ArrayBuffer, as a burst from one socket read does), to compare literals four bytes at a time. */
-  private view: DataView = new DataView(EMPTY.buffer);
-  private viewBuffer: ArrayBufferLike = EMPTY.buffer;
-  private viewOffset = 0;
+  private readonly literals = new LiteralMatcher();
   private end = 0;
   private pos = 0;
   private scratch: Buffer = Buffer.alloc(4096);
@@ -183,13 +180,7 @@ export class BookFrameScanner {
   private scanBytes(frame: Buffer, length: number): boolean {
     if (length > this.maxFrameBytes) throw this.fail(`frame of ${length} bytes exceeds ${this.maxFrameBytes}`, 0);
     this.text = frame;
-    // The ArrayBuffer is compared with one held in a field: DataView's buffer getter costs as much again.
-    const buffer = frame.buffer;
-    if (buffer !== this.viewBuffer) {
-      this.viewBuffer = buffer;
-      this.view = new DataView(buffer);
-    }
-    this.viewOffset = frame.byteOffset;
+    this.literals.point(frame, length);
     this.end = length;
     this.pos = 0;
     this.messageCount = 0;
@@ -274,10 +265,10 @@ export class BookFrameScanner {
     const text = this.text;
     const end = this.end;
     let p: number;
-    if (this.matchesBytes(0, WIRE_UPDATE_HEAD)) {
+    if (this.literals.matches(0, WIRE_UPDATE_HEAD)) {
       this.type = 'update';
       p = WIRE_UPDATE_HEAD.bytes.length;
-    } else if (this.matchesBytes(0, WIRE_SNAPSHOT_HEAD)) {
+    } else if (this.literals.matches(0, WIRE_SNAPSHOT_HEAD)) {
       this.type = 'snapshot';
       p = WIRE_SNAPSHOT_HEAD.bytes.length;
     } else {
@@ -286,41 +277,35 @@ export class BookFrameScanner {
     if (text[p] === RBRACKET) return p + 2 === end && text[p + 1] === RBRACE;
     for (;;) {
       const index = this.messageCount;
-      if (index >= this.maxMessages || !this.matchesBytes(p, WIRE_SYMBOL)) return false;
+      if (index >= this.maxMessages || !this.literals.matches(p, WIRE_SYMBOL)) return false;
       this.ensureMessages(index + 1);
       p += WIRE_SYMBOL.bytes.length;
       const symbolStart = p;
-      // The symbol is hashed on the way to its closing quote, so matching it takes one probe.
-      let hash = 0;
-      let c = text[p];
-      while (c !== QUOTE) {
-        if (c === BACKSLASH || p >= end) return false;
-        hash = (Math.imul(hash, 31) + c) | 0;
-        c = text[++p];
-      }
-      const symbolEnd = p;
-      const symbolIndex = this.known.find(text, symbolStart, symbolEnd, hash);
-      if (!this.matchesBytes(p, WIRE_BIDS)) return false;
+      const symbolIndex = this.known.findQuoted(text, symbolStart, end);
+      if (symbolIndex === NOT_PLAIN) return false;
+      const symbolEnd = this.known.quotedEnd;
+      p = symbolEnd;
+      if (!this.literals.matches(p, WIRE_BIDS)) return false;
       this.bidStart[index] = this.entryCount;
       p = this.canonicalLevels(p + WIRE_BIDS.bytes.length);
       if (p < 0) return false;
       this.bidEnd[index] = this.entryCount;
-      if (!this.matchesBytes(p, WIRE_ASKS)) return false;
+      if (!this.literals.matches(p, WIRE_ASKS)) return false;
       this.askStart[index] = this.entryCount;
       p = this.canonicalLevels(p + WIRE_ASKS.bytes.length);
       if (p < 0) return false;
       this.askEnd[index] = this.entryCount;
-      if (!this.matchesBytes(p, WIRE_CHECKSUM)) return false;
+      if (!this.literals.matches(p, WIRE_CHECKSUM)) return false;
       p += WIRE_CHECKSUM.bytes.length;
       const checksumStart = p;
       let checksum = 0;
-      c = text[p];
+      let c = text[p];
       while (c >= ZERO && c <= NINE) {
         checksum = checksum * 10 + (c - ZERO);
         c = text[++p];
       }
       if (p === checksumStart || p - checksumStart > 10 || checksum > UINT32_MAX) return false;
-      if (c === COMMA && this.matchesBytes(p, WIRE_TIMESTAMP)) {
+      if (c === COMMA && this.literals.matches(p, WIRE_TIMESTAMP)) {
         // The first quote closes the timestamp unless a backslash escapes it (the general
         // path then reads it). Buffer.indexOf beats a byte loop over its 27 bytes.
         const close = text.indexOf(QUOTE, p + WIRE_TIMESTAMP.bytes.length);
@@ -348,7 +333,7 @@ export class BookFrameScanner {
     if (text[p] === RBRACKET) return p + 1;
     for (;;) {
       const entry = this.entryCount;
-      if (entry >= this.maxEntries || !this.matchesBytes(p, WIRE_PRICE)) return -1;
+      if (entry >= this.maxEntries || !this.literals.matches(p, WIRE_PRICE)) return -1;
       this.ensureEntries(entry + 1);
       p = this.canonicalNumber(p + WIRE_PRICE.bytes.length, PX_DECIMALS);
       if (p < 0 || this.numScaled === 0) return -1;
@@ -358,7 +343,7 @@ export class BookFrameScanner {
       this.pxDecimals[entry] = this.numDecimals;
       const pxCrc = this.numTextCrc;
       const pxLength = this.numTextLength;
-      if (!this.matchesBytes(p, WIRE_QTY)) return -1;
+      if (!this.literals.matches(p, WIRE_QTY)) return -1;
       p = this.canonicalNumber(p + WIRE_QTY.bytes.length, QTY_DECIMALS);
       if (p < 0 || text[p] !== RBRACE) return -1;
       this.qty1e8[entry] = this.numScaled;
@@ -787,21 +772,6 @@ export class BookFrameScanner {
   }
 
   /** Whether the frame holds `expected` at `at`. */
-  private matchesBytes(at: number, expected: WireLiteral): boolean {
-    const length = expected.bytes.length;
-    if (at + length > this.end) return false;
-    // Four bytes a read (unaligned little-endian words), then the tail byte by byte; no
-    // early exit: OR-ing the differences runs faster than a branch per step.
-    const view = this.view;
-    const base = this.viewOffset + at;
-    const words = expected.words;
-    let diff = 0;
-    for (let i = 0; i < words.length; i++) diff |= view.getInt32(base + 4 * i, true) ^ words[i];
-    const text = this.text;
-    const bytes = expected.bytes;
-    for (let i = 4 * words.length; i < length; i++) diff |= text[at + i] ^ bytes[i];
-    return diff === 0;
-  }
 
   private peek(): number {
     return this.text[this.pos];
