@@ -12,6 +12,7 @@ import { readCaptureV1, type CaptureFrame } from '../src/venues/kraken/captureV1
 import { KrakenPublicFeed, type PublicBookSource } from '../src/venues/kraken/emulator/krakenPublicFeed.ts';
 import { KrakenBookDecoder } from '../src/venues/kraken/krakenBookDecoder.ts';
 import { KrakenBookFeed } from '../src/venues/kraken/krakenBookFeed.ts';
+import { WsClient } from '../src/venues/wsClient/wsClient.ts';
 import type { SymbolMeta } from '../src/venues/venue.ts';
 import { FRAME_SERVER_ARG, sharedClockMs, type FromFrameServer, type SendMode, type ServedStream, type ToFrameServer } from './benchFrameServer.ts';
 import type { BenchFigure } from './benchOnBook.ts';
@@ -489,12 +490,46 @@ const ours: Client = async (url, stream, coverage) => {
   };
 };
 
-/** The socket path alone: a bare `ws` client that subscribes and counts book frames, decoding nothing. */
-const bareSocket: Client = async (url, stream, coverage) => {
+/** What a bare socket client sends on open and counts: the subscription, and the book frames' prefix. */
+function bareSubscription(stream: BookStream): { subscribe: string; prefix: Buffer } {
+  const subscribe =
+    stream.venue === 'Kraken'
+      ? JSON.stringify({ method: 'subscribe', params: { channel: 'book', symbol: stream.symbols, depth: DEPTH, snapshot: true }, req_id: 1 })
+      : JSON.stringify({ type: 'subscribe', channel: 'level2', product_ids: stream.symbols.map(toProductId) });
+  return { subscribe, prefix: Buffer.from(stream.venue === 'Kraken' ? '{"channel":"book"' : '{"channel":"l2_data"') };
+}
+
+/** The socket path alone, as our feeds use it: our WsClient subscribing and counting book frames, decoding nothing. */
+const bareOurSocket: Client = async (url, stream, coverage) => {
+  const { subscribe, prefix } = bareSubscription(stream);
+  let failure: unknown = null;
+  const ws: WsClient = new WsClient(url, {
+    onOpen: () => ws.send(subscribe),
+    onMessage: (data) => {
+      if (data.length < prefix.length || data.compare(prefix, 0, prefix.length, 0, prefix.length) !== 0) return;
+      try {
+        coverage.next(sharedClockMs());
+      } catch (error) {
+        failure ??= error;
+      }
+    },
+    onClose: (code, reason) => {
+      if (!coverage.complete) failure ??= new Error(`our socket closed early: ${code} ${reason}`);
+    },
+  });
+  return {
+    failure: () => failure,
+    stop: async () => {
+      ws.terminate();
+    },
+  };
+};
+
+/** The socket path alone with the `ws` package (what ccxt.pro and most Node clients use), for comparison. */
+const bareWsPackage: Client = async (url, stream, coverage) => {
+  const { subscribe, prefix } = bareSubscription(stream);
   const ws = new WebSocket(url, { perMessageDeflate: false });
   let failure: unknown = null;
-  const bookPrefix = stream.venue === 'Kraken' ? '{"channel":"book"' : '{"channel":"l2_data"';
-  const prefix = Buffer.from(bookPrefix);
   ws.on('message', (data: Buffer) => {
     if (data.length < prefix.length || data.compare(prefix, 0, prefix.length, 0, prefix.length) !== 0) return;
     try {
@@ -506,10 +541,7 @@ const bareSocket: Client = async (url, stream, coverage) => {
   ws.on('error', (error) => {
     failure ??= error;
   });
-  ws.on('open', () => {
-    if (stream.venue === 'Kraken') ws.send(JSON.stringify({ method: 'subscribe', params: { channel: 'book', symbol: stream.symbols, depth: DEPTH, snapshot: true }, req_id: 1 }));
-    else ws.send(JSON.stringify({ type: 'subscribe', channel: 'level2', product_ids: stream.symbols.map(toProductId) }));
-  });
+  ws.on('open', () => ws.send(subscribe));
   return {
     failure: () => failure,
     stop: async () => {
@@ -632,13 +664,13 @@ async function throughputAndLatency(data: VenueData, server: FrameServerProcess,
   const paced = data.stream(quick ? 1 : 3);
   server.addStream(`${venue} burst`, stream);
   server.addStream(`${venue} paced`, paced);
-  const wallNs = { ours: [] as number[], ccxt: [] as number[], bare: [] as number[] };
-  const cpuNs = { ours: [] as number[], ccxt: [] as number[], bare: [] as number[] };
+  const wallNs = { ours: [] as number[], ccxt: [] as number[], bare: [] as number[], bareWs: [] as number[] };
+  const cpuNs = { ours: [] as number[], ccxt: [] as number[], bare: [] as number[], bareWs: [] as number[] };
   const rounds = quick ? 3 : 10;
-  const key = (client: Client) => (client === ours ? 'ours' : client === ccxtPro ? 'ccxt' : 'bare');
+  const key = (client: Client) => (client === ours ? 'ours' : client === ccxtPro ? 'ccxt' : client === bareOurSocket ? 'bare' : 'bareWs');
   // Round 0 warms every client up (JIT, ccxt's lazy setup) and is not kept; the order alternates so drift hits all.
   for (let round = 0; round <= rounds; round++) {
-    const order = round % 2 === 0 ? [ours, ccxtPro, bareSocket] : [bareSocket, ccxtPro, ours];
+    const order = round % 2 === 0 ? [ours, ccxtPro, bareOurSocket, bareWsPackage] : [bareWsPackage, bareOurSocket, ccxtPro, ours];
     for (const client of order) {
       const { nsPerFrame, cpuNsPerFrame } = await runClient(client, server, `${venue} burst`, stream, { kind: 'burst' });
       if (round === 0) continue;
@@ -653,15 +685,15 @@ async function throughputAndLatency(data: VenueData, server: FrameServerProcess,
     oursUs.push(...(await runClient(ours, server, `${venue} paced`, paced, pacedMode)).latencyUs);
     ccxtUs.push(...(await runClient(ccxtPro, server, `${venue} paced`, paced, pacedMode)).latencyUs);
   }
-  const wall = { ours: summarize(wallNs.ours), ccxt: summarize(wallNs.ccxt), bare: summarize(wallNs.bare) };
-  const cpu = { ours: summarize(cpuNs.ours), ccxt: summarize(cpuNs.ccxt), bare: summarize(cpuNs.bare) };
+  const wall = { ours: summarize(wallNs.ours), ccxt: summarize(wallNs.ccxt), bare: summarize(wallNs.bare), bareWs: summarize(wallNs.bareWs) };
+  const cpu = { ours: summarize(cpuNs.ours), ccxt: summarize(cpuNs.ccxt), bare: summarize(cpuNs.bare), bareWs: summarize(cpuNs.bareWs) };
   const what = venue === 'Kraken' ? `Kraken book feed, depth ${DEPTH}, checksum verified` : 'Coinbase level2 book feed, sequence_num checked';
   const baselineName = `ccxt.pro ${venue.toLowerCase()} watchOrderBook`;
   return [
     {
       name:
         `${what}, frames from a server process over loopback WS (${stream.frames.length} frames a round), client wall time: ` +
-        `${rate(wall.ours.median)} vs ccxt.pro ${rate(wall.ccxt.median)} updates; socket alone (bare ws client, no decoding) ${rate(wall.bare.median)}`,
+        `${rate(wall.ours.median)} vs ccxt.pro ${rate(wall.ccxt.median)} updates; socket alone, no decoding: our WsClient ${rate(wall.bare.median)}, the ws package ${rate(wall.bareWs.median)}`,
       unit: 'ns',
       ours: wall.ours,
       baselineName,
@@ -669,7 +701,7 @@ async function throughputAndLatency(data: VenueData, server: FrameServerProcess,
       goal: '>= 5x ccxt.pro updates/s (ratio <= 0.20)',
     },
     {
-      name: `${what}: client CPU time (process.cpuUsage) per update; socket alone ${cpu.bare.median.toFixed(0)} ns`,
+      name: `${what}: client CPU time (process.cpuUsage) per update; socket alone: our WsClient ${cpu.bare.median.toFixed(0)} ns, the ws package ${cpu.bareWs.median.toFixed(0)} ns`,
       unit: 'ns',
       ours: cpu.ours,
       baselineName,

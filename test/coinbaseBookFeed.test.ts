@@ -190,7 +190,7 @@ describe('CoinbaseBookFeed against the emulator', () => {
     await waitFor(() => emu.market.book(SYMBOL).bidCount > 0, 'the market to publish a book');
     const c = client(emu.url, { maxPayloadBytes: 1024 * 1024, reconnectMinMs: 1000, reconnectMaxMs: 1000 });
     c.feed.start();
-    await waitFor(() => c.log.some((l) => l.kind === 'notice' && l.message.includes('Max payload size exceeded')), 'the payload notice');
+    await waitFor(() => c.log.some((l) => l.kind === 'notice' && l.message.includes('exceeds maxPayloadBytes 1048576')), 'the payload notice');
     expect(c.books()).toBe(0);
     expect(c.feed.book(SYMBOL).valid).toBe(false);
     expect(c.feed.health().invalidBooks).toBe(1);

@@ -1,8 +1,8 @@
-import { WebSocket, type RawData } from 'ws';
 import { wallClockNs } from '../../node/clock.ts';
 import { Backoff } from '../backoff.ts';
 import { L2Book } from '../book.ts';
 import type { ConnectionState, VenueHealth } from '../venue.ts';
+import { CLOSE_ABNORMAL, WsClient } from '../wsClient/wsClient.ts';
 import type { CoinbaseBook } from './coinbaseBook.ts';
 import { CoinbaseBookDecoder } from './coinbaseBookDecoder.ts';
 import { L2_CHANNEL, type L2FrameScanner } from './l2FrameScanner.ts';
@@ -83,13 +83,6 @@ const DEFAULT_RECONNECT_MAX_MS = 30_000;
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 
-/** The frame's bytes as one Buffer (ws hands over a Buffer unless binaryType was changed). */
-function rawBytes(data: RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.from(data);
-}
-
 function positiveMs(value: number, name: string): number {
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number of milliseconds, got ${value}`);
   return value;
@@ -110,7 +103,7 @@ export class CoinbaseBookFeed {
   private readonly products: Product[] = [];
   private readonly bySymbol = new Map<string, Product>();
 
-  private ws: WebSocket | null = null;
+  private ws: WsClient | null = null;
   private state: ConnectionState = 'disconnected';
   /** The reason to report when the current socket closes, set when we close it ourselves. */
   private closeReason = '';
@@ -194,27 +187,28 @@ export class CoinbaseBookFeed {
   private connect(reason: string): void {
     this.reconnectTimer = null;
     this.setState('connecting', reason);
-    // The scanner reads bytes and refuses any frame that is not a valid one, so invalid UTF-8
-    // is just a bad frame: ws need not validate every text frame first (nor decode it).
-    const ws = new WebSocket(this.url, { maxPayload: this.maxPayloadBytes, handshakeTimeout: this.handshakeTimeoutMs, perMessageDeflate: false, skipUTF8Validation: true });
-    this.ws = ws;
+    // Our own client (src/venues/wsClient): frames are read in place from each TCP read.
+    // The scanner reads bytes and refuses any frame that is not a valid one, so invalid
+    // UTF-8 is just a bad frame. No compression is offered.
     this.closeReason = '';
-    let socketError = '';
-    this.closed = new Promise((resolve) => {
-      ws.on('close', (code: number, why: Buffer) => {
-        resolve();
-        this.onClose(ws, code, why.toString('utf8'), socketError);
-      });
-    });
-    ws.on('open', () => this.onOpen(ws));
-    ws.on('message', (data: RawData) => this.onFrame(ws, data));
-    ws.on('error', (error: Error) => {
-      socketError = error.message;
-      if (ws === this.ws && !this.stopped) this.handlers.onNotice(`coinbase market data socket: ${error.message}`);
-    });
+    let settle = () => {};
+    this.closed = new Promise((resolve) => (settle = resolve));
+    const ws: WsClient = new WsClient(
+      this.url,
+      {
+        onOpen: () => this.onOpen(ws),
+        onMessage: (data) => this.onFrame(ws, data),
+        onClose: (code, why) => {
+          settle();
+          this.onClose(ws, code, why);
+        },
+      },
+      { maxPayloadBytes: this.maxPayloadBytes, handshakeTimeoutMs: this.handshakeTimeoutMs },
+    );
+    this.ws = ws;
   }
 
-  private onOpen(ws: WebSocket): void {
+  private onOpen(ws: WsClient): void {
     if (ws !== this.ws || this.stopped) return;
     this.expectedSeq = -1;
     this.lastFrameMs = performance.now();
@@ -226,7 +220,7 @@ export class CoinbaseBookFeed {
     this.setState('connected', 'subscribed to level2 and heartbeats');
   }
 
-  private subscribe(ws: WebSocket, channel: string, productIds: string[]): void {
+  private subscribe(ws: WsClient, channel: string, productIds: string[]): void {
     const message: { type: string; channel: string; product_ids: string[]; jwt?: string } = { type: 'subscribe', channel, product_ids: productIds };
     if (this.jwt !== undefined) {
       try {
@@ -239,13 +233,12 @@ export class CoinbaseBookFeed {
     ws.send(JSON.stringify(message));
   }
 
-  private onFrame(ws: WebSocket, data: RawData): void {
+  private onFrame(ws: WsClient, frame: Buffer): void {
     if (ws !== this.ws || this.stopped) return;
     const nowMs = performance.now();
     this.lastFrameMs = nowMs;
     // One clock read a frame serves both the silence check and the receive time, unless a clock was given.
     const recvNs = this.clock === wallClockNs ? Math.round((TIME_ORIGIN_MS + nowMs) * 1e6) : this.clock();
-    const frame = rawBytes(data);
     this.tap?.(frame, recvNs);
     let scanner: L2FrameScanner;
     try {
@@ -331,11 +324,14 @@ export class CoinbaseBookFeed {
     this.decoder.clearAll();
   }
 
-  private onClose(ws: WebSocket, code: number, why: string, socketError: string): void {
+  private onClose(ws: WsClient, code: number, why: string): void {
     if (ws !== this.ws) return;
     this.ws = null;
     this.invalidateBooks(false);
-    const reason = this.closeReason !== '' ? this.closeReason : socketError !== '' ? socketError : `closed by the venue (${code}${why !== '' ? ` ${why}` : ''})`;
+    // What took the link down, when it was not the venue's close frame nor our own doing.
+    if (code === CLOSE_ABNORMAL && this.closeReason === '' && !this.stopped) this.handlers.onNotice(`coinbase market data socket: ${why}`);
+    // A close frame's code and reason, or (1006) what took the link down.
+    const reason = this.closeReason !== '' ? this.closeReason : code === CLOSE_ABNORMAL ? why : `closed by the venue (${code}${why !== '' ? ` ${why}` : ''})`;
     this.setState('disconnected', reason);
     if (this.stopped) return;
     const delayMs = this.backoff.nextDelayMs();

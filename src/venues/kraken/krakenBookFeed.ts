@@ -1,7 +1,7 @@
-import { WebSocket } from 'ws';
 import type { L2Book } from '../book.ts';
 import { Backoff } from '../backoff.ts';
 import { latencyTrace } from '../../node/latencyTrace.ts';
+import { WsClient } from '../wsClient/wsClient.ts';
 import type { ConnectionState, VenueHealth, VenueStatus } from '../venue.ts';
 import { BookFrameError } from './bookFrameScanner.ts';
 import { isKrakenBookDepth, KRAKEN_BOOK_DEPTHS } from './krakenBook.ts';
@@ -68,7 +68,9 @@ export class KrakenBookFeed {
   private readonly pongTimeoutMs: number;
   private readonly backoff: Backoff;
   private readonly decoder: KrakenBookDecoder;
-  private ws: WebSocket | null = null;
+  private ws: WsClient | null = null;
+  /** Settles when the current socket has closed (stop() waits on it). */
+  private closed: Promise<void> = Promise.resolve();
   private connection: ConnectionState = 'disconnected';
   private stopped = true;
   private everConnected = false;
@@ -124,15 +126,10 @@ export class KrakenBookFeed {
     this.stopPing();
     const ws = this.ws;
     if (ws === null) return;
-    if (ws.readyState === WebSocket.CLOSED) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => ws.terminate(), STOP_CLOSE_WAIT_MS);
-      ws.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      ws.close(1000, 'stopping');
-    });
+    // Before the handshake completes close() aborts the connection; after it, the client
+    // waits STOP_CLOSE_WAIT_MS for the venue's close frame, then drops the socket.
+    ws.close(1000, 'stopping');
+    await this.closed;
   }
 
   isValid(symbol: string): boolean {
@@ -154,42 +151,46 @@ export class KrakenBookFeed {
 
   private connect(): void {
     this.setConnection('connecting', this.everConnected ? 'reconnecting' : 'starting');
-    // The scanner reads bytes and refuses any frame that is not a valid one, so invalid UTF-8
-    // is just a bad frame: ws need not validate every text frame first. No compression:
-    // inflating costs more than the bytes it saves on loopback and LAN links.
-    const ws = new WebSocket(this.url, { perMessageDeflate: false, skipUTF8Validation: true });
+    // Our own client (src/venues/wsClient): frames are read in place from each TCP read.
+    // The scanner reads bytes and refuses any frame that is not a valid one, so invalid
+    // UTF-8 is just a bad frame. No compression is offered: inflating costs more than the
+    // bytes it saves on loopback and LAN links.
+    let settle = () => {};
+    this.closed = new Promise((resolve) => (settle = resolve));
+    const ws: WsClient = new WsClient(
+      this.url,
+      {
+        onOpen: () => {
+          if (this.ws !== ws) return;
+          if (this.everConnected) this.counters.reconnects++;
+          this.everConnected = true;
+          this.lastTrafficMs = performance.now();
+          this.setConnection('connected', '');
+          for (const symbol of this.symbols) this.subscribe(symbol);
+          this.startPing(ws);
+        },
+        onMessage: (data, isBinary) => {
+          if (this.ws !== ws) return;
+          // One clock read a frame serves both the silence check and the book's receive time.
+          const nowMs = performance.now();
+          this.lastTrafficMs = nowMs;
+          if (isBinary) {
+            this.notice('binary frame ignored');
+            return;
+          }
+          if (latencyTrace.on) latencyTrace.begin(nowMs);
+          this.onFrame(data, (TIME_ORIGIN_MS + nowMs) * 1_000_000);
+          if (latencyTrace.on) latencyTrace.end();
+          if (this.decoder.invalidCount() === 0) this.currentAtMs = TIME_ORIGIN_MS + nowMs;
+        },
+        onClose: (code, reason) => {
+          settle();
+          if (this.ws === ws) this.onClose(code, reason || `closed with code ${code}`);
+        },
+      },
+      { closeTimeoutMs: STOP_CLOSE_WAIT_MS },
+    );
     this.ws = ws;
-    let closeReason = '';
-    ws.on('open', () => {
-      if (this.ws !== ws) return;
-      if (this.everConnected) this.counters.reconnects++;
-      this.everConnected = true;
-      this.lastTrafficMs = performance.now();
-      this.setConnection('connected', '');
-      for (const symbol of this.symbols) this.subscribe(symbol);
-      this.startPing(ws);
-    });
-    ws.on('message', (data, isBinary) => {
-      if (this.ws !== ws) return;
-      // One clock read a frame serves both the silence check and the book's receive time.
-      const nowMs = performance.now();
-      this.lastTrafficMs = nowMs;
-      if (isBinary) {
-        this.notice('binary frame ignored');
-        return;
-      }
-      if (latencyTrace.on) latencyTrace.begin(nowMs);
-      this.onFrame(data as Buffer, (TIME_ORIGIN_MS + nowMs) * 1_000_000);
-      if (latencyTrace.on) latencyTrace.end();
-      if (this.decoder.invalidCount() === 0) this.currentAtMs = TIME_ORIGIN_MS + nowMs;
-    });
-    ws.on('error', (error) => {
-      closeReason = error.message;
-    });
-    ws.on('close', (code, reason) => {
-      if (this.ws !== ws) return;
-      this.onClose(code, closeReason || reason.toString() || `closed with code ${code}`);
-    });
   }
 
   private onClose(code: number, reason: string): void {
@@ -284,14 +285,14 @@ export class KrakenBookFeed {
 
   private resync(symbol: string): void {
     this.decoder.invalidate(symbol);
-    if (this.ws === null || this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.ws === null || !this.ws.isOpen) return;
     this.resyncing.add(symbol);
     // A subscription is keyed by (channel, symbol, depth): the unsubscribe must repeat the depth.
     this.send({ method: 'unsubscribe', params: { channel: 'book', symbol: [symbol], depth: this.depth }, req_id: this.nextReqId++ });
     this.subscribe(symbol);
   }
 
-  private startPing(ws: WebSocket): void {
+  private startPing(ws: WsClient): void {
     this.stopPing();
     this.pingTimer = setInterval(() => {
       if (this.ws !== ws) return;
@@ -311,8 +312,7 @@ export class KrakenBookFeed {
   }
 
   private send(message: object): void {
-    const ws = this.ws;
-    if (ws !== null && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
+    this.ws?.send(JSON.stringify(message));
   }
 
   private setConnection(state: ConnectionState, reason: string): void {
