@@ -116,6 +116,22 @@ describe('the engine runs algorithms against sim venues', () => {
     await h.engine.shutdown();
   });
 
+  it('the maker backs off from the order-rate limit instead of requoting into it until the reject rate halts the node', async () => {
+    const risk = '[risk]\nmax_order_qty = "0.5"\nmax_position = "1.0"\nmax_orders_per_sec = 4\nmax_rejects_per_sec = 3\n';
+    const toml = venues().replace(/\[risk\][^[]*/, risk) + deployment('maker', 'sim_a', MAKER, 'params = { spread_bps = 3, quote_qty = "0.01", requote_ticks = 0 }');
+    const h = EngineHarness.fromToml(toml, tempDir('engine'));
+    await h.start();
+    await h.ticksUntil(() => h.sink.of('nodeReject').length > 0, 200);
+    await h.ticks(10);
+    const rejects = h.sink.of('nodeReject');
+    expect(rejects.length).toBeGreaterThan(0);
+    expect(rejects.every((r) => r.code === RejectCode.RateLimit && /more than 4 orders in one second/.test(r.reason))).toBe(true);
+    // Both quotes of the book that met the limit are refused, then the maker stays quiet.
+    expect(rejects.length).toBeLessThanOrEqual(2);
+    expect(h.engine.halted).toBe(false);
+    await h.engine.shutdown();
+  });
+
   it('shutdown gives each instance on_shutdown, cancels what is left, and waits for the venue', async () => {
     const h = EngineHarness.fromToml(venues() + makerAndHedger, tempDir('engine'));
     await h.start();

@@ -113,8 +113,8 @@ describe('pre-trade checks at their boundaries', () => {
     expect(code(buy(20_000, 0), ctx())).toBe(RejectCode.InvalidParams);
   });
 
-  it('orders per second: the rate flag from the window rejects with RISK', () => {
-    expect(checkOrder(buy(20_000), ctx({ limits: limits({ maxOrdersPerSec: 5 }), rateExceeded: true }))).toEqual({ code: RejectCode.Risk, reason: 'more than 5 orders in one second' });
+  it('orders per second: the rate flag from the window rejects with RATE_LIMIT, as a venue limiter does', () => {
+    expect(checkOrder(buy(20_000), ctx({ limits: limits({ maxOrdersPerSec: 5 }), rateExceeded: true }))).toEqual({ code: RejectCode.RateLimit, reason: 'more than 5 orders in one second' });
   });
 
   it('zero limits mean no limit', () => {

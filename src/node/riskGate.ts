@@ -65,7 +65,9 @@ export function checkOrder(o: OrderIntent, c: OrderContext): RiskVerdict {
   if (priced && meta.tickSize1e9 > 0 && o.px1e9 % meta.tickSize1e9 !== 0) {
     return { code: RejectCode.InvalidParams, reason: `price ${px(o.px1e9)} is not a multiple of the tick size ${px(meta.tickSize1e9)}` };
   }
-  if (c.rateExceeded) return { code: RejectCode.Risk, reason: `more than ${limits.maxOrdersPerSec} orders in one second` };
+  // RATE_LIMIT, not RISK: an algorithm backs off from the node's order rate as it would from
+  // a venue's, where a RISK reject would only meet the limit again on the next book.
+  if (c.rateExceeded) return { code: RejectCode.RateLimit, reason: `more than ${limits.maxOrdersPerSec} orders in one second` };
   let openCount = 0;
   let openBuy = 0;
   let openSell = 0;
