@@ -94,7 +94,7 @@ describe('a valid config', () => {
       ['hedger', 'sim_b', 'hedger'],
     ]);
     expect(config.deployments[0].bundle).toBe(join(import.meta.dirname, '..', 'algos', 'maker', 'build', 'maker.wasm'));
-    expect(config.deployments[0].params).toEqual({ spread_bps: 3, quote_qty: '0.01', skew_bps_per_unit: 40, requote_ticks: 10, hedger: 'hedger' });
+    expect(config.deployments[0].params).toEqual({ spread_bps: 3, quote_qty: '0.01', skew_bps_per_unit: 40, requote_ticks: 10, min_requote_ms: 0, hedger: 'hedger' });
     expect(config.deployments[1].params).toEqual({ max_slippage_bps: 20 });
   });
 
@@ -158,7 +158,7 @@ kind = "coinbase"
         restUrl: 'https://api.kraken.com',
         depth: 10,
         deadManTimeoutSec: 60,
-        orderEntry: 'rest',
+        orderEntry: 'ws',
         rateLimitBurst: 60,
         rateLimitPerSec: 1,
         unknownOrders: 'leave',
@@ -449,9 +449,9 @@ describe('out-of-range values', () => {
     expect(issue).toMatchObject({ key: 'venues.kr.order_entry', message: 'expected one of "ws", "rest", got "fix"' });
   });
 
-  it('kraken order entry over the private WebSocket when asked', () => {
-    const config = load(`${MINIMAL}[venues.kr]\nkind = "kraken"\norder_entry = "ws"\n`);
-    expect(config.venues.find((v) => v.name === 'kr')).toMatchObject({ kind: 'kraken', orderEntry: 'ws' });
+  it('kraken order entry over REST when asked', () => {
+    const config = load(`${MINIMAL}[venues.kr]\nkind = "kraken"\norder_entry = "rest"\n`);
+    expect(config.venues.find((v) => v.name === 'kr')).toMatchObject({ kind: 'kraken', orderEntry: 'rest' });
   });
 
   it('kraken depth that the feed does not offer', () => {

@@ -36,22 +36,29 @@ class Maker extends Algo {
   quoteQty: i64 = 1_000_000;
   skewBpsPerUnit: i64 = 40;
   requoteTicks: i64 = 2;
+  /** A live quote is replaced at most once in this long (0: whenever it is requote_ticks off). */
+  minRequoteNs: u64 = 0;
   hedger: string = "hedger";
   private fillMessage: Uint8Array = new Uint8Array(16);
   private quietUntilNs: u64 = 0;
+  /** When each side's quote was last placed, indexed by its order id. */
+  private placedAtNs: StaticArray<u64> = new StaticArray<u64>(3);
 
   onInit(params: Params): void {
     this.spreadBps = params.getInt("spread_bps", this.spreadBps);
     this.quoteQty = params.getFixed("quote_qty", 8, this.quoteQty);
     this.skewBpsPerUnit = params.getInt("skew_bps_per_unit", this.skewBpsPerUnit);
     this.requoteTicks = params.getInt("requote_ticks", this.requoteTicks);
+    const minRequoteMs = params.getInt("min_requote_ms", 0);
     this.hedger = params.getString("hedger", this.hedger);
-    if (this.spreadBps < 0 || this.quoteQty <= 0 || this.requoteTicks < 0) {
-      throw new Error("maker: spread_bps and requote_ticks must be >= 0 and quote_qty > 0");
+    if (this.spreadBps < 0 || this.quoteQty <= 0 || this.requoteTicks < 0 || minRequoteMs < 0) {
+      throw new Error("maker: spread_bps, requote_ticks and min_requote_ms must be >= 0 and quote_qty > 0");
     }
+    this.minRequoteNs = <u64>minRequoteMs * 1_000_000;
     log.info(
       "maker: spread " + this.spreadBps.toString() + " bps, qty " + this.quoteQty.toString() +
-        " (1e-8), skew " + this.skewBpsPerUnit.toString() + " bps/unit, hedger " + this.hedger,
+        " (1e-8), skew " + this.skewBpsPerUnit.toString() + " bps/unit, requote after " + this.requoteTicks.toString() +
+        " ticks and " + minRequoteMs.toString() + " ms, hedger " + this.hedger,
     );
   }
 
@@ -110,10 +117,13 @@ class Maker extends Algo {
       return;
     }
     if (quiet) return;
+    const now = nowNs();
     if (isLive) {
       const distance = <i64>live!.px - px;
       if ((distance < 0 ? -distance : distance) < this.requoteTicks * tick) return;
+      if (now - this.placedAtNs[<i32>id] < this.minRequoteNs) return;
     }
+    this.placedAtNs[<i32>id] = now;
     actions.postOnly(id, side, <u64>px, this.quoteQty);
   }
 }

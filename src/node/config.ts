@@ -459,7 +459,7 @@ function readKrakenVenue(ctx: Context, path: Path, name: string, table: Table): 
     restUrl: optional(ctx, path, table, 'rest_url', url(HTTP), 'https://api.kraken.com'),
     depth: optional(ctx, path, table, 'depth', integerIn([10, 25, 100, 500, 1000]), 10),
     deadManTimeoutSec: optional(ctx, path, table, 'dead_man_timeout_sec', integer(0, 86_399), 60),
-    orderEntry: optional(ctx, path, table, 'order_entry', oneOf(['ws', 'rest'] as const), 'rest'),
+    orderEntry: optional(ctx, path, table, 'order_entry', oneOf(['ws', 'rest'] as const), 'ws'),
     ...readLiveVenueSettings(ctx, path, table, { burst: 60, perSec: 1 }),
   };
 }
