@@ -322,6 +322,23 @@ describe('WsClient against a ws server', () => {
     expect(order).toEqual(['open', `text:${Buffer.from('snapshot').toString('hex')}`, 'binary:07']);
   });
 
+  it('calls onRead once per socket read, before that read\'s messages, the 101\'s read included', async () => {
+    const order: string[] = [];
+    let server: Socket | null = null;
+    const url = await rawServer((socket) => (server = socket), Buffer.concat([serverFrame(1, 'a'), serverFrame(1, 'b')]));
+    const client = new WsClient(url, {
+      onOpen: () => order.push('open'),
+      onRead: () => order.push('read'),
+      onMessage: (data) => order.push(data.toString()),
+      onClose: () => {},
+    });
+    cleanups.push(() => client.terminate());
+    await waitFor(() => order.length === 4, 'open and the first read');
+    server!.write(Buffer.concat([serverFrame(1, 'c'), serverFrame(1, 'd')]));
+    await waitFor(() => order.length === 7, 'the second read');
+    expect(order).toEqual(['open', 'read', 'a', 'b', 'read', 'c', 'd']);
+  });
+
   it('sends corked messages in one TCP write', async () => {
     const chunks: Buffer[] = [];
     const url = await rawServer((socket) => socket.on('data', (chunk: Buffer) => chunks.push(chunk)));

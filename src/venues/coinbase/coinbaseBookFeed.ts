@@ -109,6 +109,8 @@ export class CoinbaseBookFeed {
   private closeReason = '';
   private expectedSeq = -1;
   private lastFrameMs = 0;
+  /** performance.now() of the socket read the current frames came in. */
+  private readAtMs = 0;
   private connectedBefore = false;
   private started = false;
   private stopped = false;
@@ -197,6 +199,9 @@ export class CoinbaseBookFeed {
       this.url,
       {
         onOpen: () => this.onOpen(ws),
+        onRead: () => {
+          this.readAtMs = performance.now();
+        },
         onMessage: (data) => this.onFrame(ws, data),
         onClose: (code, why) => {
           settle();
@@ -235,9 +240,9 @@ export class CoinbaseBookFeed {
 
   private onFrame(ws: WsClient, frame: Buffer): void {
     if (ws !== this.ws || this.stopped) return;
-    const nowMs = performance.now();
+    const nowMs = this.readAtMs;
     this.lastFrameMs = nowMs;
-    // One clock read a frame serves both the silence check and the receive time, unless a clock was given.
+    // One clock read per socket read serves the silence check and the receive time of its frames, unless a clock was given.
     const recvNs = this.clock === wallClockNs ? Math.round((TIME_ORIGIN_MS + nowMs) * 1e6) : this.clock();
     this.tap?.(frame, recvNs);
     let scanner: L2FrameScanner;

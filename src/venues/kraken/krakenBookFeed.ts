@@ -80,6 +80,8 @@ export class KrakenBookFeed {
   /** Symbols rebuilding after a checksum mismatch or a bad frame. */
   private readonly resyncing = new Set<string>();
   private lastTrafficMs = 0;
+  /** performance.now() of the socket read the current frames came in. */
+  private readAtMs = 0;
   private pingTimer: NodeJS.Timeout | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private counters = { resyncs: 0, reconnects: 0, subscribeRejects: 0, badFrames: 0 };
@@ -169,10 +171,13 @@ export class KrakenBookFeed {
           for (const symbol of this.symbols) this.subscribe(symbol);
           this.startPing(ws);
         },
+        onRead: () => {
+          this.readAtMs = performance.now();
+        },
         onMessage: (data, isBinary) => {
           if (this.ws !== ws) return;
-          // One clock read a frame serves both the silence check and the book's receive time.
-          const nowMs = performance.now();
+          // One clock read per socket read serves the silence check and the receive time of its frames.
+          const nowMs = this.readAtMs;
           this.lastTrafficMs = nowMs;
           if (isBinary) {
             this.notice('binary frame ignored');

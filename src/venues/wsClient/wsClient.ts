@@ -18,6 +18,11 @@ import { readUpgradeResponse, upgradeRequest } from './wsHandshake.ts';
 
 export interface WsClientHandlers {
   onOpen(): void;
+  /**
+   * Before the messages of each TCP (or TLS) read. Frames read together arrived together,
+   * so one clock read here can serve as the receive time of them all.
+   */
+  onRead?(): void;
   /** A whole message; `data` may be kept (nothing reuses it). Text is not UTF-8 checked. */
   onMessage(data: Buffer, isBinary: boolean): void;
   /** Exactly once per client, after open or after a failed connect/handshake.
@@ -196,7 +201,7 @@ export class WsClient {
   private onData(chunk: Buffer): void {
     if (this.state === OPEN || this.state === CLOSING) {
       try {
-        this.reader.push(chunk);
+        this.deliver(chunk);
       } catch (error) {
         this.onReadError(error);
       }
@@ -228,10 +233,20 @@ export class WsClient {
       this.inHandler = false;
       // Frames the server sent right behind its 101 arrived in the same read (a reader
       // halted by a terminate() in onOpen ignores them).
-      if (answer.headerBytes < received.length) this.reader.push(received.subarray(answer.headerBytes));
+      if (answer.headerBytes < received.length) this.deliver(received.subarray(answer.headerBytes));
     } catch (error) {
       this.onReadError(error);
     }
+  }
+
+  /** One read's bytes to the reader, after onRead (only while open: closing reads only look for the close frame). */
+  private deliver(chunk: Buffer): void {
+    if (this.state === OPEN && this.handlers.onRead !== undefined) {
+      this.inHandler = true;
+      this.handlers.onRead();
+      this.inHandler = false;
+    }
+    this.reader.push(chunk);
   }
 
   /**
