@@ -54,7 +54,7 @@ describe('Bootstrap replay', () => {
     const venue = new SimVenue(config.venues[0] as never, new FairPriceBook(config.node.seed), { autoTick: false });
     const journal = Journal.open(config.node.dataDir);
     const sink = new RecordingSink();
-    const engine = new Engine(config, [venue], new Map([['probe', loadBundle(bundle, { memoryMaxMib: 64, callbackDeadlineMs: 50 })]]), sink, () => 42, { append: (batch) => void journal.appendBatch(journal.currentTerm, batch) });
+    const engine = new Engine(config, [venue], new Map([['probe', loadBundle(bundle, { memoryMaxMib: 64, callbackDeadlineMs: 50 })]]), sink, () => 42, { append: (batch) => void journal.appendBatch(journal.currentTerm, batch), idTag: journal.idTag });
     engine.prepare();
     for (const r of journal.records()) engine.replay(r.message);
     const mem = engine.deployment('probe')!.algo.mem;

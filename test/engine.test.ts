@@ -43,8 +43,23 @@ describe('the engine runs algorithms against sim venues', () => {
     expect(bid.px1e9).toBeLessThan(mid);
     expect(ask.px1e9).toBeGreaterThan(mid);
     expect(bid.orderType).toBe(4);
-    expect(bid.clientOrderId).toMatch(/^maker\.1\.\d+$/);
+    expect(bid.clientOrderId).toMatch(/^maker\.1\.[0-9a-z]{6}\.\d+$/);
     await h.engine.shutdown();
+  });
+
+  it('client order ids carry the journal\'s tag: a node on a fresh data directory never repeats an earlier one\'s ids', async () => {
+    const firstIds = async () => {
+      const h = EngineHarness.fromToml(venues() + makerAndHedger, tempDir('engine'));
+      await h.start();
+      await h.ticks(1);
+      const ids = h.sink.of('order').map((o) => o.clientOrderId);
+      await h.engine.shutdown();
+      return ids;
+    };
+    const [a, b] = [await firstIds(), await firstIds()];
+    expect(a.length).toBeGreaterThan(0);
+    expect(b.length).toBe(a.length);
+    expect(a.filter((id) => b.includes(id))).toEqual([]);
   });
 
   it('a maker fill reaches the hedger over the mesh and the hedger offsets it on its own venue', async () => {

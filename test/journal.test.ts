@@ -118,6 +118,19 @@ describe('Journal', () => {
     expect(journal.stats()).toMatchObject({ records: 0, firstSeq: 0, lastSeq: 0, currentTerm: 0, byKind: {} });
   });
 
+  it('a new journal gets a six-character id tag, which every later open, read-only too, reads back', async () => {
+    const dataDir = tempDir('journal');
+    const journal = openJournal(dataDir);
+    const tag = journal.idTag;
+    expect(tag).toMatch(/^[0-9a-z]{6}$/);
+    await journal.close();
+    expect(openJournal(dataDir, { readOnly: true }).idTag).toBe(tag);
+  });
+
+  it('two journals get different id tags, so their client order ids never meet', () => {
+    expect(openJournal(tempDir('journal')).idTag).not.toBe(openJournal(tempDir('journal')).idTag);
+  });
+
   it('records(from) starts at the seq asked for, and past the end yields nothing', () => {
     const { journal } = filled(10);
     expect([...journal.records(7)].map((r) => r.seq)).toEqual([7, 8, 9, 10]);

@@ -74,6 +74,8 @@ export interface VenueState {
 export interface TradingLog {
   /** Records the messages, in order, all or none. */
   append(messages: readonly TradingMessage[]): void;
+  /** Unique to this log (Journal.idTag): in every client order id, so no two logs' ids meet at a venue. */
+  readonly idTag: string;
 }
 
 /** The order path asks this before every send: false once the lease can no longer be trusted. */
@@ -829,7 +831,7 @@ export class Engine {
   }
 
   private sendOrder(d: RunningDeployment, symbol: string, algoOrderId: number, side: Side, px1e9: number, qty1e8: number, orderType: OrderType, replacing: Order | undefined): void {
-    const clientOrderId = `${d.label}.${algoOrderId}.${this.oms.requests + 1}`;
+    const clientOrderId = `${d.label}.${algoOrderId}.${this.log.idTag}.${this.oms.requests + 1}`;
     if (replacing !== undefined && !replacing.cancelRequested) this.requestCancel(replacing);
     const recorded = this.commit({
       kind: 'order',

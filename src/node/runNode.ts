@@ -91,7 +91,7 @@ export async function runNode(config: NodeConfig, options: RunOptions): Promise<
     onCorrupt: (detail) => sink.emit({ type: 'lease_corrupt', detail }),
     onError: (error) => sink.emit({ type: 'lease_error', error: (error as Error).message }),
   });
-  const engine = new Engine(config, venues, bundles, sink, wallClockNs, { append: (batch) => void journal.appendBatch(term, batch) }, () => keeper.checkValid());
+  const engine = new Engine(config, venues, bundles, sink, wallClockNs, { append: (batch) => void journal.appendBatch(term, batch), idTag: journal.idTag }, () => keeper.checkValid());
   publisher = new ViewPublisher(engine, () => ({
     role: engine.role,
     leaseHolder: readLeaseHolder(keeper),

@@ -34,6 +34,8 @@ export interface ReplayOptions {
 export const DEFAULT_FEES = { kraken: { makerBps: 16, takerBps: 26 }, coinbase: { makerBps: 40, takerBps: 60 } } as const;
 const DEFAULT_SAMPLE_INTERVAL_MS = 1000;
 const TERM = 1;
+/** A replay's orders meet only its simulated venue; a fixed tag keeps its client order ids, and so its report, the same run to run. */
+const REPLAY_ID_TAG = 'replay';
 
 /** Lets queued work run: microtasks (journal flushes, the sends after them) and setImmediate follow-ups. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -81,7 +83,7 @@ export async function runReplay(config: NodeConfig, source: MarketSource, option
     emit: (event: Parameters<ReportBuilder['emit']>[0]) => report?.emit(event),
     trading: (message: Parameters<ReportBuilder['trading']>[0]) => report?.trading(message),
   };
-  const engine = new Engine(config, venues, bundles, sink, clock.nowNsFn, { append: (batch) => void journal.appendBatch(TERM, batch) }, () => true, clock);
+  const engine = new Engine(config, venues, bundles, sink, clock.nowNsFn, { append: (batch) => void journal.appendBatch(TERM, batch), idTag: REPLAY_ID_TAG }, () => true, clock);
   report = new ReportBuilder(engine, options.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS);
 
   let frames = 0;

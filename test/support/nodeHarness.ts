@@ -69,7 +69,7 @@ export class EngineHarness {
       if (appends > this.failAppendsAfter) throw new Error('No space left on device (injected)');
       this.journal.appendBatch(term, batch);
     };
-    this.engine = new Engine(config, this.venues, bundles, this.sink, () => this.nowNs, { append });
+    this.engine = new Engine(config, this.venues, bundles, this.sink, () => this.nowNs, { append, idTag: this.journal.idTag });
   }
 
   static fromToml(toml: string, dir: string, failAppendsAfter = Infinity): EngineHarness {

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
@@ -51,6 +52,10 @@ const LMDB_MAGIC = 0xbeefc0de;
 const LMDB_MAGIC_OFFSET = 24;
 const MAX_TERM = 0xffffffff;
 const TERM_KEY = 'term';
+const ID_TAG_KEY = 'id_tag';
+/** A journal's tag is six base-36 characters: a number in [36^5, 36^6). */
+const ID_TAG_MIN = 36 ** 5;
+const ID_TAG_END = 36 ** 6;
 /** Address space reserved for the map, not disk: sized so the map never has to grow under a reader. */
 const MAP_SIZE_BYTES = 2 ** 36;
 /** A Follower's fallback wake-up, for a watch event that never comes (some filesystems). */
@@ -136,6 +141,12 @@ export class Journal {
       const recordsDb = root.openDB<Uint8Array, number>({ name: 'records', encoding: 'binary' });
       const metaDb = root.openDB<number, string>({ name: 'meta', encoding: 'msgpack' });
       const snapshotsDb = root.openDB<Uint8Array, number>({ name: 'snapshots', encoding: 'binary' });
+      if (!readOnly) {
+        // Made once, by whichever process opens the new journal first (one write transaction).
+        root.transactionSync(() => {
+          if (metaDb.get(ID_TAG_KEY) === undefined) metaDb.put(ID_TAG_KEY, randomInt(ID_TAG_MIN, ID_TAG_END));
+        });
+      }
       return new Journal(path, readOnly, root, recordsDb, metaDb, snapshotsDb);
     } catch (error) {
       void root?.close();
@@ -209,6 +220,18 @@ export class Journal {
       if (term <= current) throw new FencedError(current, term, `beginning term ${term}`);
       this.metaDb.put(TERM_KEY, term);
     });
+  }
+
+  /**
+   * This journal's tag, made when the journal was created and kept in it. The node puts it
+   * in every client order id, so the ids of two journals (a data directory wiped and begun
+   * again, another node on the same account) never meet at a venue, which would take the
+   * second for the first (Coinbase answers a known client_order_id with that order). Empty
+   * only for a journal written before tags and opened read-only.
+   */
+  get idTag(): string {
+    const tag = this.metaDb.get(ID_TAG_KEY);
+    return tag === undefined ? '' : tag.toString(36);
   }
 
   /** The last committed seq, by any process; 0 when empty. */
