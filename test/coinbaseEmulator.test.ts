@@ -233,6 +233,23 @@ describe('coinbase emulator user channel', () => {
     sock.ws.close();
   });
 
+  it('never publishes the next order change after loseNextOrderUpdate, keeps sequence numbers contiguous, and still reports the order by its status', async () => {
+    const sock = await userSocket();
+    sock.ws.send(JSON.stringify({ type: 'subscribe', channel: 'user', product_ids: ['BTC-USD'], jwt: buildJwt({ keyName: KEY_NAME, privateKey }) }));
+    await sock.next((f) => f.channel === 'user');
+    const fault = await fetch(`${urls.restUrl}/_emulator/fault`, { method: 'POST', body: JSON.stringify({ fault: 'loseNextOrderUpdate' }) });
+    expect(fault.status).toBe(200);
+    const ioc = (id: string): unknown => ({ client_order_id: id, product_id: 'BTC-USD', side: 'BUY', order_configuration: { sor_limit_ioc: { base_size: '0.001', limit_price: '61000' } } });
+    const lost = (await (await call('POST', ORDERS, ioc('node.11.1'))).json()) as Record<string, string>;
+    const seen = (await (await call('POST', ORDERS, ioc('node.11.2'))).json()) as Record<string, string>;
+    await sock.next((f) => f.channel === 'user' && JSON.stringify(f.events).includes(seen.order_id));
+    expect(sock.frames.some((f) => JSON.stringify(f).includes(lost.order_id))).toBe(false);
+    expect(sock.frames.map((f) => f.sequence_num)).toEqual(sock.frames.map((_, i) => i));
+    const status = (await (await call('GET', `${ORDERS}/historical/${lost.order_id}`)).json()) as { order: Record<string, string> };
+    expect(status.order).toMatchObject({ client_order_id: 'node.11.1', status: 'FILLED', filled_size: '0.001' });
+    sock.ws.close();
+  });
+
   it('fills a resting order while user sockets are refused, then lets them back in', async () => {
     await call('POST', ORDERS, limitBody('node.10.1', '59990.00'));
     const sock = await userSocket();

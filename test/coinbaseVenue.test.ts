@@ -213,6 +213,63 @@ describe('coinbase venue against the emulator', () => {
     expect(venue.health().reconnects).toBeGreaterThan(0);
   });
 
+  it('answers an IOC sent again under a client order id Coinbase already holds with the earlier order, which the user channel never reports; the refused cancel settles it from the order status', async () => {
+    const request = order(1, passivePx(1), OrderType.Ioc);
+    place(request);
+    await rec.waitEvent(request.clientOrderId, ['canceled']);
+    const earlier = emulator.market.order(request.clientOrderId);
+    // A new run of the node (a fresh tracker) that numbers its orders the same way.
+    await venue.stop();
+    await startVenue(makeVenue());
+    const id = place(request);
+    expect(await rec.waitEvent(id, ['ack', 'reject'])).toMatchObject({ kind: 'ack', venueOrderId: earlier?.venueOrderId });
+    await settle(500);
+    expect(kinds(id)).toEqual(['ack']);
+    expect(emulator.requestCount(ORDERS)).toBe(2);
+    expect(emulator.market.openOrders()).toHaveLength(0);
+    venue.cancel(id, 'BTC/USD');
+    expect(await rec.waitEvent(id, ['canceled'])).toMatchObject({ reason: 'IOC remainder' });
+    await settle();
+    expect(rec.of(id).map((e) => (e.kind === 'cancelReject' ? `cancelReject ${e.reason}` : e.kind))).toEqual(['ack', 'cancelReject INVALID_CANCEL_REQUEST', 'canceled']);
+  });
+
+  it('settles an IOC whose outcome the user channel never published once its cancel is refused: each fill once, then canceled', async () => {
+    const book = emulator.market.book('BTC/USD');
+    let visibleAsks1e8 = 0;
+    for (let i = 0; i < book.askCount; i++) visibleAsks1e8 += book.askSz[i];
+    emulator.loseNextOrderUpdate();
+    // Twice what the book shows, at a price through it: part fills, the rest is cancelled.
+    const id = place({ ...order(1, book.askPx[0] + 60_000 * TICK, OrderType.Ioc), qty1e8: 2 * visibleAsks1e8 + QTY });
+    await rec.waitEvent(id, ['ack']);
+    await settle(500);
+    const atVenue = emulator.market.order(id);
+    expect(atVenue).toMatchObject({ status: 'canceled' });
+    expect(atVenue?.filled1e8).toBeGreaterThan(0);
+    expect(kinds(id)).toEqual(['ack']);
+    venue.cancel(id, 'BTC/USD');
+    await rec.waitEvent(id, ['canceled']);
+    await settle(500);
+    const fills = rec.of(id).filter((e): e is Fill => e.kind === 'fill');
+    expect(fills.reduce((a, f) => a + f.qty1e8, 0)).toBe(atVenue?.filled1e8);
+    expect(new Set(fills.map((f) => f.fillId)).size).toBe(emulator.market.fills().filter((f) => f.clientOrderId === id).length);
+    expect(kinds(id)).toEqual(['ack', 'cancelReject', ...fills.map(() => 'fill'), 'canceled']);
+    expect(emulator.requestCount(`GET /api/v3/brokerage/orders/historical/${atVenue?.venueOrderId}`)).toBe(1);
+  });
+
+  it('settles a filled IOC whose fills the user channel never published once its cancel is refused: the fills once, and no canceled', async () => {
+    emulator.loseNextOrderUpdate();
+    const id = place(order(-1, aggressivePx(-1), OrderType.Ioc));
+    await rec.waitEvent(id, ['ack']);
+    await settle(500);
+    expect(emulator.market.order(id)?.status).toBe('filled');
+    expect(kinds(id)).toEqual(['ack']);
+    venue.cancel(id, 'BTC/USD');
+    await rec.waitFor('the fills', () => rec.of(id).filter((e) => e.kind === 'fill').reduce((a, f) => a + (f as Fill).qty1e8, 0) === QTY);
+    await settle(500);
+    expect(kinds(id).filter((k) => k !== 'fill')).toEqual(['ack', 'cancelReject']);
+    expect(rec.of(id).filter((e) => e.kind === 'fill')).toHaveLength(emulator.market.fills().filter((f) => f.clientOrderId === id).length);
+  });
+
   it('lists an open order the node does not know with an empty client order id', async () => {
     const id = place(order(1, passivePx(1)));
     await rec.waitEvent(id, ['ack']);

@@ -42,6 +42,13 @@ export interface WireOrder {
   status: string;
 }
 
+/** One order as the historical order endpoint reports it: what the user channel would have said. */
+export interface WireOrderStatus extends WireOrder {
+  filled1e8: number;
+  /** Coinbase's cancel_message; '' when none. */
+  cancelReason: string;
+}
+
 export interface WireFill {
   fillId: string;
   venueOrderId: string;
@@ -234,9 +241,11 @@ export class CoinbaseGateway {
     return results.filter((r) => r.cancelled).length;
   }
 
-  async order(venueOrderId: string): Promise<WireOrder> {
+  /** GET orders/historical/{order_id}; throws a DecimalError for an unreadable filled_size. */
+  async order(venueOrderId: string): Promise<WireOrderStatus> {
     const response = await this.call('v3PrivateGetBrokerageOrdersHistoricalOrderId', { order_id: venueOrderId });
-    return wireOrderOf(objectIn(objectAt(response, 'order lookup'), 'order', 'order lookup'));
+    const o = objectIn(objectAt(response, 'order lookup'), 'order', 'order lookup');
+    return { ...wireOrderOf(o), filled1e8: parseDecimal(String(o.filled_size ?? '0'), QTY_DECIMALS), cancelReason: String(o.cancel_message ?? '') };
   }
 
   /** Fills, newest first as the venue lists them, filtered by orders and/or products; at most MAX_PAGES pages. */

@@ -3,9 +3,10 @@ import type { VenueOrderEvent } from '../venue.ts';
 import type { WireFill } from './coinbaseGateway.ts';
 import type { UserOrderUpdate } from './coinbaseUserFeed.ts';
 
-// Turns what Coinbase says about this node's orders, from two sources that race (the REST
-// answer to the create, and the user channel), into the node's per-order event contract:
-// at most one ack (or a reject instead), then each fill once, then at most one canceled.
+// Turns what Coinbase says about this node's orders, from sources that race (the REST
+// answer to the create, the user channel, and an order's status read after a refused
+// cancel), into the node's per-order event contract: at most one ack (or a reject
+// instead), then each fill once, then at most one canceled.
 // The user channel reports only cumulative quantities, so when one grows the order's fills
 // are read from the fills endpoint and each trade_id not seen before becomes a `fill`.
 // Updates of one order are handled one after another (a chain per order), so a terminal
@@ -134,7 +135,7 @@ export class CoinbaseOrderTracker {
     return live;
   }
 
-  /** One order as the user channel reports it. */
+  /** One order as the user channel reports it, or as its status lookup does. */
   onUpdate(update: UserOrderUpdate): void {
     const order = this.byClientId.get(update.clientOrderId);
     if (order === undefined) return;

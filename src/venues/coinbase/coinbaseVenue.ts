@@ -1,5 +1,6 @@
 import type { CoinbaseVenueConfig } from '../../node/configTypes.ts';
 import { wallClockNs } from '../../node/clock.ts';
+import { DecimalError } from '../../node/fixedPoint.ts';
 import { OrderType, RejectCode, VenueId } from '../../wasm/abi.ts';
 import type { L2Book } from '../book.ts';
 import type { CoinbaseCredentials } from '../credentials.ts';
@@ -71,7 +72,9 @@ export class CoinbaseVenue implements Venue {
       emit: (event) => this.emit(event),
       fetchFills: async (venueOrderId) => (this.gateway === null ? [] : this.gateway.fills({ venueOrderIds: [venueOrderId] })),
       sendCancel: (clientOrderId, venueOrderId) => void this.sendCancel(clientOrderId, venueOrderId),
-      notice: () => {},
+      notice: (message) => {
+        if (!this.stopped) this.listener?.onNotice(message);
+      },
       clockNs: wallClockNs,
     });
   }
@@ -245,11 +248,32 @@ export class CoinbaseVenue implements Venue {
     try {
       const [result] = await gateway.cancelOrders([venueOrderId]);
       // A cancelled order is reported `canceled` by the user channel, after any fills it had.
-      if (result !== undefined && !result.cancelled) this.emit({ kind: 'cancelReject', clientOrderId, reason: result.reason, tsNs: wallClockNs() });
+      if (result === undefined || result.cancelled) return;
+      this.emit({ kind: 'cancelReject', clientOrderId, reason: result.reason, tsNs: wallClockNs() });
     } catch (err) {
       const mapped = mapCoinbaseError(err);
       if (mapped.code === RejectCode.RateLimit) this.rateLimited++;
       this.emit({ kind: 'cancelReject', clientOrderId, reason: mapped.reason, tsNs: wallClockNs() });
+      return;
+    }
+    await this.settleFromStatus(gateway, clientOrderId, venueOrderId);
+  }
+
+  /**
+   * Coinbase refused the cancel (INVALID_CANCEL_REQUEST: the order is done; or it did not
+   * find it), so the order's end may be something the user channel never said: an update
+   * that was lost, or an order Coinbase answered from an earlier one with the same
+   * client_order_id. Its status is read and applied like a user-channel update, so the
+   * fills not yet reported and then its end reach the node, once (the tracker drops what it
+   * already said).
+   */
+  private async settleFromStatus(gateway: CoinbaseGateway, clientOrderId: string, venueOrderId: string): Promise<void> {
+    try {
+      const status = await gateway.order(venueOrderId);
+      this.tracker.onUpdate({ venueOrderId, clientOrderId, symbol: status.symbol, status: status.status, cumulative1e8: status.filled1e8, cancelReason: status.cancelReason, rejectReason: '' });
+    } catch (err) {
+      const reason = err instanceof DecimalError ? `unreadable filled_size: ${err.message}` : mapCoinbaseError(err).reason;
+      if (!this.stopped) this.listener?.onNotice(`coinbase order ${clientOrderId}: the cancel was refused and the order's status could not be read (${reason}); reconciliation will settle it`);
     }
   }
 

@@ -158,6 +158,11 @@ export class CoinbaseEmulator {
     this.publicFeed.pause(paused);
   }
 
+  /** The user channel never publishes the next order change (sequence numbers stay contiguous). */
+  loseNextOrderUpdate(): void {
+    this.userChannel.loseNextOrderUpdate();
+  }
+
   /** Order answers wait `ms` after the order is placed (0 turns it off). */
   delayOrderAcks(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) throw new CoinbaseEmulatorError(`delayOrderAcks needs a duration >= 0 ms, got ${ms}`);
@@ -281,6 +286,9 @@ export class CoinbaseEmulator {
         case 'pauseFeed':
           this.pauseFeed(fault.paused !== false);
           break;
+        case 'loseNextOrderUpdate':
+          this.loseNextOrderUpdate();
+          break;
         case 'delayOrderAcks':
           this.delayOrderAcks(Number(fault.ms));
           break;
@@ -306,7 +314,7 @@ export class CoinbaseEmulator {
         }
         default:
           return reply(400, {
-            error: `unknown fault ${JSON.stringify(fault.fault)}: one of dropConnections, skipSequence, pauseFeed, delayOrderAcks, loseNextOrderAck, rateLimitNext, fillWhileDisconnected, outage`,
+            error: `unknown fault ${JSON.stringify(fault.fault)}: one of dropConnections, skipSequence, pauseFeed, loseNextOrderUpdate, delayOrderAcks, loseNextOrderAck, rateLimitNext, fillWhileDisconnected, outage`,
           });
       }
     } catch (err) {

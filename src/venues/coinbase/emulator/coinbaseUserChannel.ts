@@ -40,6 +40,8 @@ export class CoinbaseUserChannel {
   /** Orders changed since the last publication; emptied by each (so bounded by one market step's orders). */
   private readonly changed = new Set<EmulatedOrder>();
   private flushQueued = false;
+  /** Set by loseNextOrderUpdate(): the next order change is never published. */
+  private loseNext = false;
 
   constructor(
     market: EmulatorMarket,
@@ -73,6 +75,14 @@ export class CoinbaseUserChannel {
   /** Fault: the next frame on each current connection skips one sequence number. */
   skipSequence(): void {
     for (const conn of this.connections) conn.skip = true;
+  }
+
+  /**
+   * Fault: the next order change (for an IOC, its whole outcome) is never published, on any
+   * connection, and sequence numbers stay contiguous: the client hears of it only by asking.
+   */
+  loseNextOrderUpdate(): void {
+    this.loseNext = true;
   }
 
   close(): void {
@@ -143,6 +153,10 @@ export class CoinbaseUserChannel {
       const orders = [...this.changed].filter(existsAtVenue);
       this.changed.clear();
       for (const o of orders) {
+        if (this.loseNext) {
+          this.loseNext = false;
+          continue;
+        }
         for (const conn of this.connections) if (wants(conn, o)) this.send(conn, 'user', [{ type: 'update', orders: [wireUserOrder(o)] }]);
       }
     });
