@@ -62,6 +62,33 @@ describe('the engine runs algorithms against sim venues', () => {
     expect(a.filter((id) => b.includes(id))).toEqual([]);
   });
 
+  it('a turn\'s venue requests are bracketed by holdWrites and releaseWrites, so a replace\'s cancel and order can leave in one write', async () => {
+    const h = EngineHarness.fromToml(venues() + deployment('maker', 'sim_a', MAKER, 'params = { spread_bps = 3, quote_qty = "0.01", requote_ticks = 0 }'), tempDir('engine'));
+    const venue = h.venues[0];
+    const calls: string[] = [];
+    const place = venue.place.bind(venue);
+    const cancel = venue.cancel.bind(venue);
+    Object.assign(venue, {
+      holdWrites: () => calls.push('hold'),
+      releaseWrites: () => calls.push('release'),
+      place: (request: Parameters<typeof place>[0]) => {
+        calls.push('place');
+        place(request);
+      },
+      cancel: (id: string, symbol: string) => {
+        calls.push('cancel');
+        cancel(id, symbol);
+      },
+    });
+    await h.start();
+    await h.ticksUntil(() => calls.includes('cancel'), 50);
+    await h.engine.shutdown();
+    const turns = calls.join(' ').split('release').map((t) => t.trim()).filter((t) => t !== '');
+    expect(turns.length).toBeGreaterThan(1);
+    for (const turn of turns) expect(turn).toMatch(/^hold( (cancel|place))+$/);
+    expect(turns.some((t) => /cancel place/.test(t))).toBe(true);
+  });
+
   it('a maker fill reaches the hedger over the mesh and the hedger offsets it on its own venue', async () => {
     const h = EngineHarness.fromToml(venues() + makerAndHedger, tempDir('engine'));
     await h.start();

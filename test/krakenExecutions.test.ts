@@ -116,6 +116,41 @@ describe('Kraken executions link', () => {
     await srv.close();
   });
 
+  it('holds the requests sent between holdWrites and releaseWrites, then sends them in one TCP write', async () => {
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise((r) => wss.once('listening', r));
+    const chunks: Buffer[] = [];
+    const requests: string[] = [];
+    wss.on('connection', (ws, request) => {
+      request.socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      ws.on('message', (data) => {
+        const m = JSON.parse(String(data));
+        if (m.method === 'subscribe') ws.send(ack);
+        else requests.push(m.method);
+      });
+    });
+    const link = new KrakenExecutions({
+      url: `ws://127.0.0.1:${(wss.address() as { port: number }).port}`,
+      fetchToken: async () => 'token',
+      handlers: { onSnapshot: () => {}, onExecution: () => {}, onConnection: () => {} },
+    });
+    link.start();
+    await until(() => link.connection === 'connected');
+    await new Promise((r) => setTimeout(r, 50));
+    const before = chunks.length;
+    link.holdWrites();
+    expect(link.send(JSON.stringify({ method: 'cancel_order', req_id: 1 }))).toBe(true);
+    expect(link.send(JSON.stringify({ method: 'add_order', req_id: 2 }))).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(chunks.length - before).toBe(0);
+    link.releaseWrites();
+    await until(() => requests.length === 2);
+    expect(requests).toEqual(['cancel_order', 'add_order']);
+    expect(chunks.length - before).toBe(1);
+    await link.stop();
+    await new Promise<void>((r) => wss.close(() => r()));
+  });
+
   it('reports a refused subscription with the venue reason and retries', async () => {
     let attempts = 0;
     const srv = await server((ws) => {

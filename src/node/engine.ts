@@ -971,7 +971,14 @@ export class Engine {
       }
       for (const m of batch) if (m.kind === 'order') crashPoint('order-journaled');
     }
-    for (const send of sends) send();
+    if (sends.length === 0) return;
+    const venues = this.venues;
+    for (const v of venues) v.holdWrites?.();
+    try {
+      for (const send of sends) send();
+    } finally {
+      for (const v of venues) v.releaseWrites?.();
+    }
   };
 
   /**

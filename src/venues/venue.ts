@@ -129,6 +129,14 @@ export interface Venue {
   place(request: OrderRequest): void;
   /** Requests a cancel; the outcome arrives later as `canceled` or `cancelReject`. */
   cancel(clientOrderId: string, symbol: string): void;
+  /**
+   * Optional: the node calls holdWrites() before a turn's requests and releaseWrites()
+   * after them, so a venue that sends on a socket can let them leave in one write (a
+   * replace's cancel and new order together) rather than one write, and one wake-up of
+   * the venue, each.
+   */
+  holdWrites?(): void;
+  releaseWrites?(): void;
   /** Cancels an open venue order the node has no intent for (found by snapshot()). */
   cancelForeign(order: VenueOpenOrder): Promise<void>;
   /**

@@ -1,8 +1,8 @@
-import WebSocket from 'ws';
 import { wallClockNs } from '../../node/clock.ts';
 import { DecimalError, PX_DECIMALS, QTY_DECIMALS, parseDecimal } from '../../node/fixedPoint.ts';
 import { Backoff } from '../backoff.ts';
 import type { ConnectionState } from '../venue.ts';
+import { WsClient } from '../wsClient/wsClient.ts';
 
 // The private WebSocket client for Kraken's `executions` channel (WS v2 on ws-auth). Each
 // connection fetches a fresh token (GetWebSocketsToken over REST), subscribes with
@@ -65,7 +65,9 @@ export class KrakenExecutions {
   sequenceGaps = 0;
   /** Frames that could not be read (reported, skipped). */
   badFrames = 0;
-  private ws: WebSocket | null = null;
+  private ws: WsClient | null = null;
+  /** Settles when the current socket has closed (stop() waits on it). */
+  private closed: Promise<void> = Promise.resolve();
   private state: ConnectionState = 'connecting';
   private stopped = true;
   private everConnected = false;
@@ -101,11 +103,8 @@ export class KrakenExecutions {
     const ws = this.ws;
     this.ws = null;
     if (ws === null) return;
-    await new Promise<void>((resolve) => {
-      if (ws.readyState === WebSocket.CLOSED) return resolve();
-      ws.once('close', () => resolve());
-      ws.terminate();
-    });
+    ws.terminate();
+    await this.closed;
   }
 
   private async connect(): Promise<void> {
@@ -119,29 +118,35 @@ export class KrakenExecutions {
     }
     if (this.stopped) return;
     this.currentToken = token;
-    const ws = new WebSocket(this.options.url, { maxPayload: MAX_FRAME_BYTES, handshakeTimeout: 10_000 });
+    let settle = () => {};
+    this.closed = new Promise((resolve) => (settle = resolve));
+    // Our own client, as the book feeds use: it can hold a turn's requests for one write (cork).
+    const ws: WsClient = new WsClient(
+      this.options.url,
+      {
+        onOpen: () => {
+          this.lastInboundMs = performance.now();
+          ws.send(JSON.stringify({ method: 'subscribe', params: { channel: 'executions', token, snap_orders: true, snap_trades: false }, req_id: ++this.reqId }));
+          this.subscribeTimer = setTimeout(() => this.drop(ws, 'executions subscribe got no answer'), this.options.subscribeTimeoutMs ?? 10_000);
+          this.pingTimer = setInterval(() => this.ping(ws), this.pingIntervalMs);
+        },
+        onMessage: (data) => {
+          if (ws !== this.ws) return;
+          this.lastInboundMs = performance.now();
+          this.onFrame(ws, data.toString('utf8'));
+        },
+        onClose: (code, reason) => {
+          settle();
+          if (ws !== this.ws) return;
+          this.ws = null;
+          this.clearTimers();
+          this.lost(`private link closed (${code}${reason.length > 0 ? ` ${reason}` : ''})`);
+        },
+      },
+      { maxPayloadBytes: MAX_FRAME_BYTES, handshakeTimeoutMs: 10_000 },
+    );
     this.ws = ws;
     this.lastSequence = 0;
-    ws.on('open', () => {
-      this.lastInboundMs = performance.now();
-      ws.send(JSON.stringify({ method: 'subscribe', params: { channel: 'executions', token, snap_orders: true, snap_trades: false }, req_id: ++this.reqId }));
-      this.subscribeTimer = setTimeout(() => this.drop(ws, 'executions subscribe got no answer'), this.options.subscribeTimeoutMs ?? 10_000);
-      this.pingTimer = setInterval(() => this.ping(ws), this.pingIntervalMs);
-    });
-    ws.on('message', (data) => {
-      if (ws !== this.ws) return;
-      this.lastInboundMs = performance.now();
-      this.onFrame(ws, String(data));
-    });
-    ws.on('error', () => {
-      // 'close' follows and carries the reconnect.
-    });
-    ws.on('close', (code, reason) => {
-      if (ws !== this.ws) return;
-      this.ws = null;
-      this.clearTimers();
-      this.lost(`private link closed (${code}${reason.length > 0 ? ` ${String(reason)}` : ''})`);
-    });
   }
 
   get token(): string {
@@ -151,20 +156,28 @@ export class KrakenExecutions {
   /** Writes one request on the link; false (nothing sent) unless it is open and subscribed. */
   send(text: string): boolean {
     const ws = this.ws;
-    if (ws === null || this.state !== 'connected' || ws.readyState !== WebSocket.OPEN) return false;
-    ws.send(text);
-    return true;
+    if (ws === null || this.state !== 'connected') return false;
+    return ws.send(text);
   }
 
-  private ping(ws: WebSocket): void {
+  /** Holds this link's writes until releaseWrites(), so requests sent in between leave in one write. */
+  holdWrites(): void {
+    this.ws?.cork();
+  }
+
+  releaseWrites(): void {
+    this.ws?.uncork();
+  }
+
+  private ping(ws: WsClient): void {
     if (performance.now() - this.lastInboundMs > this.pingIntervalMs * 3) {
       this.drop(ws, 'private link silent: no pong or traffic');
       return;
     }
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ method: 'ping', req_id: ++this.reqId }));
+    ws.send(JSON.stringify({ method: 'ping', req_id: ++this.reqId }));
   }
 
-  private drop(ws: WebSocket, reason: string): void {
+  private drop(ws: WsClient, reason: string): void {
     if (ws !== this.ws) return;
     this.ws = null;
     this.clearTimers();
@@ -182,7 +195,7 @@ export class KrakenExecutions {
     }, delayMs);
   }
 
-  private onFrame(ws: WebSocket, text: string): void {
+  private onFrame(ws: WsClient, text: string): void {
     let frame: Record<string, unknown>;
     try {
       frame = JSON.parse(quoteNumbers(text)) as Record<string, unknown>;

@@ -266,6 +266,15 @@ export class KrakenVenue implements Venue {
       });
   }
 
+  /** A turn's requests over the private WebSocket leave in one write (REST calls are not held). */
+  holdWrites(): void {
+    this.executions?.holdWrites();
+  }
+
+  releaseWrites(): void {
+    this.executions?.releaseWrites();
+  }
+
   /** Kraken cancels by cl_ord_id alone; the symbol is not needed. */
   cancel(clientOrderId: string, _symbol: string): void {
     if (this.stopped || this.gateway === null) return;

@@ -5,9 +5,9 @@ import { CLOSE_NO_STATUS, DEFAULT_MAX_PAYLOAD_BYTES, WsFrameReader, WsProtocolEr
 import { closeFrame, emptyCloseFrame, pongFrame, textFrame } from './wsFrameWriter.ts';
 import { readUpgradeResponse, upgradeRequest } from './wsHandshake.ts';
 
-// A minimal WebSocket client for the market-data feeds: one TCP (or TLS) socket, the
-// handshake, then every 'data' chunk goes straight to a WsFrameReader, whose handlers run
-// synchronously inside the socket's data event. No stream, no emitter, no per-message
+// A minimal WebSocket client (the book feeds, Kraken's private link): one TCP (or TLS)
+// socket, the handshake, then every 'data' chunk goes straight to a WsFrameReader, whose
+// handlers run synchronously inside the socket's data event. No stream, no emitter, no per-message
 // copy: the socket's share of a received frame is a header decode and a subarray.
 //
 // Lifecycle: connecting -> open -> closing -> closed, and onClose exactly once, from the
