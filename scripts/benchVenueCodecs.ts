@@ -505,8 +505,8 @@ const bareOurSocket: Client = async (url, stream, coverage) => {
   let failure: unknown = null;
   const ws: WsClient = new WsClient(url, {
     onOpen: () => ws.send(subscribe),
-    onMessage: (data) => {
-      if (data.length < prefix.length || data.compare(prefix, 0, prefix.length, 0, prefix.length) !== 0) return;
+    onMessage: (data, start, end) => {
+      if (end - start < prefix.length || data.compare(prefix, 0, prefix.length, start, start + prefix.length) !== 0) return;
       try {
         coverage.next(sharedClockMs());
       } catch (error) {

@@ -75,6 +75,31 @@ describe('Coinbase codec fast paths', () => {
     }
   });
 
+  it('reads a frame in place inside a socket read (scanAt), between frame headers, as scan reads it alone, errors at the same offsets', () => {
+    const canonical = l2Frame(9, [['bid', '100.25', '1.5'], ['offer', '100.5', '0']], 'ETH-USD');
+    const general = canonical.replaceAll('":', '": ');
+    const alone = new L2FrameScanner({ productIds: ['BTC-USD', 'ETH-USD'] });
+    const inPlace = new L2FrameScanner({ productIds: ['BTC-USD', 'ETH-USD'] });
+    const socketRead = (text: string) => Buffer.concat([Buffer.from([0x81, 126, 0, 0]), Buffer.from(text), Buffer.from([0x81, 0x05]), Buffer.from('hello')]);
+    const outcome = (scan: () => void, s: L2FrameScanner): unknown[] => {
+      try {
+        scan();
+      } catch (error) {
+        return [(error as Error).name, (error as Error).message, (error as { offset?: number }).offset];
+      }
+      const out: unknown[] = [s.channel, s.sequenceNum, s.eventCount];
+      for (let e = 0; e < s.eventCount; e++) {
+        out.push(s.eventSnapshot[e], s.eventProductId[e], s.eventProductIndex[e]);
+        for (let i = s.eventLevelStart[e]; i < s.eventLevelEnd[e]; i++) out.push(s.levelBid[i], s.levelPx1e9[i], s.levelQty1e8[i]);
+      }
+      return out;
+    };
+    for (const text of [canonical, general, canonical.slice(0, -2), general.slice(0, -3)]) {
+      const expected = outcome(() => alone.scan(Buffer.from(text)), alone);
+      expect(outcome(() => inPlace.scanAt(socketRead(text), 4, 4 + text.length), inPlace)).toEqual(expected);
+    }
+  });
+
   it('tells a product apart from a subscribed one filed under the same hash slot', () => {
     const slot = (id: string) => nameHash(Buffer.from(id), 0, id.length) & 15;
     let twin = '';

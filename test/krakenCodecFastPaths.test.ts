@@ -79,6 +79,36 @@ describe('Kraken codec fast paths', () => {
     }
   });
 
+  it('reads a frame in place inside a socket read (scanAt), between frame headers, as scan reads it alone, errors at the same positions', () => {
+    const canonical = frame('update', 'ETH/USD', [['3000.25', '0']], [['3001.5', '7.25']], 456);
+    const texts = [
+      frame('snapshot', 'BTC/USD', [['45283.5', '0.10000000'], ['45283.4', '1.5']], [['45285.0', '2.00000000']], 123),
+      canonical,
+      // The general path: spaces after the colons.
+      canonical.replaceAll('":', '": '),
+    ];
+    const alone = new BookFrameScanner({ symbols: ['BTC/USD', 'ETH/USD'] });
+    const inPlace = new BookFrameScanner({ symbols: ['BTC/USD', 'ETH/USD'] });
+    const read = (text: string) => Buffer.concat([Buffer.from([0x81, 126, 0, 0]), Buffer.from(text), Buffer.from([0x81, 0x05]), Buffer.from('hello')]);
+    for (const text of texts) {
+      expect(alone.scan(Buffer.from(text))).toBe(true);
+      expect(inPlace.scanAt(read(text), 4, 4 + text.length)).toBe(true);
+      expect(scannedEntries(inPlace)).toEqual(scannedEntries(alone));
+    }
+    for (const cut of [canonical.slice(0, -2), canonical.replaceAll('":', '": ').slice(0, -3)]) {
+      const error = (scan: () => boolean) => {
+        try {
+          scan();
+        } catch (e) {
+          return e;
+        }
+        throw new Error('no error');
+      };
+      const expected = error(() => alone.scan(Buffer.from(cut)));
+      expect(error(() => inPlace.scanAt(read(cut), 4, 4 + cut.length))).toEqual(expected);
+    }
+  });
+
   it('tells a symbol apart from a subscribed one filed under the same hash slot, and reports the first of a name listed twice', () => {
     const slot = (name: string) => nameHash(Buffer.from(name), 0, name.length) & 15;
     let twin = '';

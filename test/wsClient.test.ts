@@ -117,7 +117,8 @@ function connect(url: string, options?: WsClientOptions, onMessage?: (rec: Recor
       onOpen: () => {
         rec.opens++;
       },
-      onMessage: (data, isBinary) => {
+      onMessage: (whole, start, end, isBinary) => {
+        const data = whole.subarray(start, end);
         rec.messages.push({ data, isBinary });
         onMessage?.(rec, data);
       },
@@ -314,7 +315,7 @@ describe('WsClient against a ws server', () => {
     const url = await rawServer(() => {}, Buffer.concat([serverFrame(1, 'snapshot'), serverFrame(2, Buffer.from([7]))]));
     const client = new WsClient(url, {
       onOpen: () => order.push('open'),
-      onMessage: (data, isBinary) => order.push(`${isBinary ? 'binary' : 'text'}:${data.toString('hex')}`),
+      onMessage: (data, start, end, isBinary) => order.push(`${isBinary ? 'binary' : 'text'}:${data.toString('hex', start, end)}`),
       onClose: () => order.push('close'),
     });
     cleanups.push(() => client.terminate());
@@ -329,7 +330,7 @@ describe('WsClient against a ws server', () => {
     const client = new WsClient(url, {
       onOpen: () => order.push('open'),
       onRead: () => order.push('read'),
-      onMessage: (data) => order.push(data.toString()),
+      onMessage: (data, start, end) => order.push(data.toString('utf8', start, end)),
       onClose: () => {},
     });
     cleanups.push(() => client.terminate());
@@ -483,9 +484,9 @@ describe('WsClient when a handler throws', () => {
         });
         const client = new WsClient('ws://127.0.0.1:' + wss.address().port, {
           onOpen() {},
-          onMessage(data) {
-            report.messages.push(data.toString());
-            if (data.toString() === 'boom') throw new Error('caller bug');
+          onMessage(data, start, end) {
+            report.messages.push(data.toString('utf8', start, end));
+            if (data.toString('utf8', start, end) === 'boom') throw new Error('caller bug');
           },
           onClose(code, reason) {
             report.closes.push([code, reason]);

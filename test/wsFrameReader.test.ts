@@ -45,7 +45,7 @@ function recorder(): { events: Event[]; handlers: WsFrameHandlers } {
   return {
     events,
     handlers: {
-      onMessage: (data, isBinary) => events.push({ kind: 'message', data, isBinary }),
+      onMessage: (data, start, end, isBinary) => events.push({ kind: 'message', data: data.subarray(start, end), isBinary }),
       onPing: (data) => events.push({ kind: 'ping', data }),
       onPong: (data) => events.push({ kind: 'pong', data }),
       onClose: (code, reason) => events.push({ kind: 'close', code, reason }),
@@ -180,9 +180,9 @@ describe('WsFrameReader', () => {
   it('stops delivering the rest of the chunk, and later chunks, once a handler halts the reader', () => {
     const delivered: string[] = [];
     const reader = new WsFrameReader({
-      onMessage: (data) => {
-        delivered.push(data.toString());
-        if (data.toString() === 'stop') reader.halt();
+      onMessage: (data, start, end) => {
+        delivered.push(data.toString('utf8', start, end));
+        if (data.toString('utf8', start, end) === 'stop') reader.halt();
       },
       onPing: () => delivered.push('ping'),
       onPong: () => {},
@@ -197,9 +197,9 @@ describe('WsFrameReader', () => {
   it('is left halted when a handler throws, since the rest of that chunk is lost', () => {
     const delivered: string[] = [];
     const reader = new WsFrameReader({
-      onMessage: (data) => {
-        delivered.push(data.toString());
-        if (data.toString() === 'bad') throw new Error('caller bug');
+      onMessage: (data, start, end) => {
+        delivered.push(data.toString('utf8', start, end));
+        if (data.toString('utf8', start, end) === 'bad') throw new Error('caller bug');
       },
       onPing: () => {},
       onPong: () => {},

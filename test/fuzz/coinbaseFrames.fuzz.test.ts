@@ -50,11 +50,21 @@ function expectWellFormed(decoder: CoinbaseBookDecoder): void {
   }
 }
 
-/** Applies one frame under the decoder's contract; returns how it ended. */
-function applyChecked(decoder: CoinbaseBookDecoder, frame: string): 'applied' | 'unreadable' | 'refused' {
+/**
+ * Applies one frame under the decoder's contract; returns how it ended. In a socket read,
+ * the frame is scanned in place between frame headers, as the feed scans it.
+ */
+function applyChecked(decoder: CoinbaseBookDecoder, frame: string, inSocketRead = false): 'applied' | 'unreadable' | 'refused' {
   const before = copyBooks(decoder);
   try {
-    decoder.applyFrame(frame);
+    if (inSocketRead) {
+      const bytes = Buffer.from(frame, 'utf8');
+      const read = Buffer.concat([Buffer.from([0x81, 127, 0, 0, 0, 0, 0, 0, 0, 0]), bytes, Buffer.from([0x81, 0x02, 0x7b, 0x7d])]);
+      decoder.scanAt(read, 10, 10 + bytes.length);
+      decoder.applyScanned();
+    } else {
+      decoder.applyFrame(frame);
+    }
   } catch (error) {
     if (error instanceof L2FrameError) {
       expect(copyBooks(decoder)).toEqual(before);
@@ -105,8 +115,8 @@ describe('Coinbase l2_data frames from a stranger', () => {
     );
     const outcomes = new Map<string, number>();
     fc.assert(
-      fc.property(anyFrame, (frame) => {
-        const outcome = applyChecked(decoder, frame);
+      fc.property(anyFrame, fc.boolean(), (frame, inSocketRead) => {
+        const outcome = applyChecked(decoder, frame, inSocketRead);
         outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
         for (const snapshot of snapshots) applyChecked(decoder, snapshot);
         expect(PRODUCTS.every((id) => decoder.book(id).loaded)).toBe(true);

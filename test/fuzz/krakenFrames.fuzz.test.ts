@@ -44,11 +44,23 @@ function copyBooks(decoder: KrakenBookDecoder): BookCopy[] {
  * throw every book is as it was; every valid book is well formed and matches the checksum
  * Kraken declared for it last. Returns whether the frame was refused.
  */
-function applyChecked(decoder: KrakenBookDecoder, frame: string | Buffer, declared: Map<string, number>): boolean {
+/** A frame as the socket delivers it: in place in a read, with frame headers on either side. */
+interface InSocketRead {
+  read: Buffer;
+  start: number;
+  end: number;
+}
+
+function inSocketRead(frame: string): InSocketRead {
+  const bytes = Buffer.from(frame, 'utf8');
+  return { read: Buffer.concat([Buffer.from([0x81, 127, 0, 0, 0, 0, 0, 0, 0, 0]), bytes, Buffer.from([0x81, 0x02, 0x7b, 0x7d])]), start: 10, end: 10 + bytes.length };
+}
+
+function applyChecked(decoder: KrakenBookDecoder, frame: string | Buffer | InSocketRead, declared: Map<string, number>): boolean {
   const before = copyBooks(decoder);
   let result: number;
   try {
-    result = decoder.applyFrame(frame);
+    result = typeof frame === 'string' || Buffer.isBuffer(frame) ? decoder.applyFrame(frame) : decoder.applyFrameAt(frame.read, frame.start, frame.end, 0);
   } catch (error) {
     expect(error).toBeInstanceOf(BookFrameError);
     expect((error as BookFrameError).reason.length).toBeGreaterThan(0);
@@ -93,8 +105,8 @@ describe('Kraken book frames from a stranger', () => {
   it('any frame either applies or throws BookFrameError leaving every book unchanged, and snapshots still restore every book', () => {
     const { decoder, declared } = warmDecoder();
     fc.assert(
-      fc.property(anyFrame, fc.boolean(), (frame, asBuffer) => {
-        applyChecked(decoder, asBuffer ? Buffer.from(frame, 'utf8') : frame, declared);
+      fc.property(anyFrame, fc.constantFrom('string', 'buffer', 'socket read'), (frame, as) => {
+        applyChecked(decoder, as === 'buffer' ? Buffer.from(frame, 'utf8') : as === 'socket read' ? inSocketRead(frame) : frame, declared);
         expectSnapshotsRestoreEveryBook(decoder, declared);
       }),
       fuzzRuns(80),

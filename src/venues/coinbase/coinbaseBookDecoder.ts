@@ -36,6 +36,12 @@ export class CoinbaseBookDecoder {
     return this.scanner;
   }
 
+  /** scan() for a frame that is bytes [start, end) of a socket read (see WsFrameHandlers.onMessage). */
+  scanAt(buffer: Buffer, start: number, end: number): L2FrameScanner {
+    this.scanner.scanAt(buffer, start, end);
+    return this.scanner;
+  }
+
   /**
    * Applies the last scanned frame's l2_data events: a snapshot replaces its product's
    * book, an update changes a loaded one (an update before the product's snapshot is

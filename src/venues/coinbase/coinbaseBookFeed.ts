@@ -202,7 +202,7 @@ export class CoinbaseBookFeed {
         onRead: () => {
           this.readAtMs = performance.now();
         },
-        onMessage: (data) => this.onFrame(ws, data),
+        onMessage: (data, start, end) => this.onFrame(ws, data, start, end),
         onClose: (code, why) => {
           settle();
           this.onClose(ws, code, why);
@@ -238,23 +238,24 @@ export class CoinbaseBookFeed {
     ws.send(JSON.stringify(message));
   }
 
-  private onFrame(ws: WsClient, frame: Buffer): void {
+  /** A frame: bytes [start, end) of `frame`, the socket read it came in. */
+  private onFrame(ws: WsClient, frame: Buffer, start: number, end: number): void {
     if (ws !== this.ws || this.stopped) return;
     const nowMs = this.readAtMs;
     this.lastFrameMs = nowMs;
     // One clock read per socket read serves the silence check and the receive time of its frames, unless a clock was given.
     const recvNs = this.clock === wallClockNs ? Math.round((TIME_ORIGIN_MS + nowMs) * 1e6) : this.clock();
-    this.tap?.(frame, recvNs);
+    this.tap?.(frame.subarray(start, end), recvNs);
     let scanner: L2FrameScanner;
     try {
-      scanner = this.decoder.scan(frame);
+      scanner = this.decoder.scanAt(frame, start, end);
     } catch (error) {
       this.counters.badFrames++;
       this.breakConnection(`unreadable frame: ${(error as Error).message}`, true);
       return;
     }
     if (scanner.channel === '' && scanner.type === 'error') {
-      this.handlers.onNotice(`coinbase error: ${errorMessage(frame.toString('utf8'))}`);
+      this.handlers.onNotice(`coinbase error: ${errorMessage(frame.toString('utf8', start, end))}`);
       return;
     }
     const seq = scanner.sequenceNum;

@@ -123,6 +123,8 @@ export class L2FrameScanner {
   private readonly literals = new LiteralMatcher();
   /** The value of the last number scanCanonicalUpdate read. */
   private scaled = 0;
+  /** The frame is bytes [start, end) of `text`; positions are absolute, errors name them from start. */
+  private start = 0;
   private end = 0;
   private pos = 0;
   private scratch: Buffer = Buffer.alloc(4096);
@@ -147,18 +149,28 @@ export class L2FrameScanner {
       // UTF-8 needs at most 3 bytes per UTF-16 unit.
       const room = frame.length * 3;
       if (room > this.scratch.length) this.scratch = Buffer.alloc(Math.max(room, this.scratch.length * 2));
-      this.scanBytes(this.scratch, this.scratch.write(frame, 0, 'utf8'));
+      this.scanBytes(this.scratch, 0, this.scratch.write(frame, 0, 'utf8'));
     } else {
-      this.scanBytes(frame, frame.length);
+      this.scanBytes(frame, 0, frame.length);
     }
   }
 
-  private scanBytes(frame: Buffer, length: number): void {
-    if (length > this.maxFrameBytes) throw new L2FrameError(`a frame of ${length} bytes exceeds ${this.maxFrameBytes}`, 0);
+  /**
+   * scan() for a frame that is bytes [start, end) of a larger buffer (the socket read it
+   * came in), read in place: a Buffer view per frame would cost about as much as the
+   * socket's whole share of it.
+   */
+  scanAt(buffer: Buffer, start: number, end: number): void {
+    this.scanBytes(buffer, start, end);
+  }
+
+  private scanBytes(frame: Buffer, start: number, end: number): void {
+    if (end - start > this.maxFrameBytes) throw new L2FrameError(`a frame of ${end - start} bytes exceeds ${this.maxFrameBytes}`, 0);
     this.text = frame;
-    this.literals.point(frame, length);
-    this.end = length;
-    this.pos = 0;
+    this.literals.point(frame, end);
+    this.start = start;
+    this.end = end;
+    this.pos = start;
     this.channel = '';
     this.type = '';
     this.sequenceNum = -1;
@@ -171,7 +183,7 @@ export class L2FrameScanner {
     this.sequenceNum = -1;
     this.eventCount = 0;
     this.levelCount = 0;
-    this.pos = 0;
+    this.pos = start;
 
     this.skipWhitespace();
     this.expect(OPEN_BRACE, 'a frame must be a JSON object');
@@ -216,9 +228,9 @@ export class L2FrameScanner {
       }
     }
     this.skipWhitespace();
-    if (this.pos !== length) this.fail('text after the frame object', this.pos);
+    if (this.pos !== end) this.fail('text after the frame object', this.pos);
     if (this.channel === L2_CHANNEL && !eventsScanned) {
-      if (eventsAt < 0) this.fail('an l2_data frame without events', 0);
+      if (eventsAt < 0) this.fail('an l2_data frame without events', start);
       this.pos = eventsAt;
       this.scanEvents();
     }
@@ -238,8 +250,8 @@ export class L2FrameScanner {
   private scanCanonicalFrame(): boolean {
     const text = this.text;
     const end = this.end;
-    if (!this.literals.matches(0, WIRE_L2_DATA_PREFIX)) return false;
-    let p = this.plainStringEnd(WIRE_L2_DATA_PREFIX.bytes.length);
+    if (!this.literals.matches(this.start, WIRE_L2_DATA_PREFIX)) return false;
+    let p = this.plainStringEnd(this.start + WIRE_L2_DATA_PREFIX.bytes.length);
     if (p < 0 || !this.literals.matches(p, WIRE_TIMESTAMP)) return false;
     p = this.skippedStringEnd(p + WIRE_TIMESTAMP.bytes.length);
     if (p < 0 || !this.literals.matches(p, WIRE_SEQUENCE_NUM)) return false;
@@ -526,8 +538,9 @@ export class L2FrameScanner {
    * `decimals` decimal places and a safe integer once scaled. Leaves the scaled value in
    * `scaled` and returns the quote's index, or -1 for anything else (readScaled then
    * reads the text and names what is wrong, or reads what this cannot, like "1.500000000").
-   * Reads past `end` are safe: a Buffer yields undefined there and the scratch buffer
-   * stale bytes, and the caller checks what follows against `end`.
+   * Reads past `end` are safe: a Buffer yields undefined there, the scratch buffer stale
+   * bytes and a socket read (scanAt) the next frame's header, and the caller checks what
+   * follows against `end`.
    */
   private plainScaled(from: number, decimals: number): number {
     const text = this.text;
@@ -762,7 +775,6 @@ export class L2FrameScanner {
   /** Whether the frame holds `expected` at `at`. */
 
   private peek(): number {
-
     return this.pos < this.end ? this.text[this.pos] : -1;
   }
 
@@ -798,7 +810,7 @@ export class L2FrameScanner {
   }
 
   private fail(reason: string, offset: number): never {
-    throw new L2FrameError(offset >= this.end ? `${reason} (the frame ends early)` : reason, offset);
+    throw new L2FrameError(offset >= this.end ? `${reason} (the frame ends early)` : reason, offset - this.start);
   }
 }
 

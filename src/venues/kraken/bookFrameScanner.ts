@@ -125,6 +125,8 @@ export class BookFrameScanner {
 
   private text: Buffer = EMPTY;
   private readonly literals = new LiteralMatcher();
+  /** The frame is bytes [start, end) of `text`; positions are absolute, errors name them from start. */
+  private start = 0;
   private end = 0;
   private pos = 0;
   private scratch: Buffer = Buffer.alloc(4096);
@@ -155,6 +157,7 @@ export class BookFrameScanner {
    * one scanner for both.
    */
   scanText(text: string): boolean {
+    this.start = 0;
     // UTF-8 needs at most 3 bytes per UTF-16 unit; one more for the terminator.
     const room = text.length * 3 + 1;
     if (room > this.scratch.length) {
@@ -164,7 +167,7 @@ export class BookFrameScanner {
     const length = this.scratch.write(text, 0, 'utf8');
     // A terminator that matches no token, so reading one past the end sees no stale byte.
     this.scratch[length] = 0;
-    return this.scanBytes(this.scratch, length);
+    return this.scanBytes(this.scratch, 0, length);
   }
 
   /**
@@ -174,21 +177,31 @@ export class BookFrameScanner {
    * a frame that is not a JSON object) that cannot be read.
    */
   scan(frame: Buffer): boolean {
-    return this.scanBytes(frame, frame.length);
+    return this.scanBytes(frame, 0, frame.length);
   }
 
-  private scanBytes(frame: Buffer, length: number): boolean {
-    if (length > this.maxFrameBytes) throw this.fail(`frame of ${length} bytes exceeds ${this.maxFrameBytes}`, 0);
+  /**
+   * scan() for a frame that is bytes [start, end) of a larger buffer (the socket read it
+   * came in), read in place: a Buffer view per frame would cost about as much as the
+   * socket's whole share of it.
+   */
+  scanAt(buffer: Buffer, start: number, end: number): boolean {
+    return this.scanBytes(buffer, start, end);
+  }
+
+  private scanBytes(frame: Buffer, start: number, end: number): boolean {
+    this.start = start;
+    if (end - start > this.maxFrameBytes) throw this.fail(`frame of ${end - start} bytes exceeds ${this.maxFrameBytes}`, start);
     this.text = frame;
-    this.literals.point(frame, length);
-    this.end = length;
-    this.pos = 0;
+    this.literals.point(frame, end);
+    this.end = end;
+    this.pos = start;
     this.messageCount = 0;
     this.entryCount = 0;
     if (this.scanCanonical()) return true;
     this.messageCount = 0;
     this.entryCount = 0;
-    this.pos = 0;
+    this.pos = start;
     this.skipWs();
     this.expect(LBRACE, 'a frame must be a JSON object');
     let isBook = false;
@@ -238,9 +251,9 @@ export class BookFrameScanner {
     this.skipWs();
     if (this.pos !== this.end) throw this.fail('text after the frame object', this.pos);
     if (!isBook) return false;
-    if (!typeSeen) throw this.fail('book frame without "type"', 0);
+    if (!typeSeen) throw this.fail('book frame without "type"', this.start);
     if (!typeKnown) throw this.fail('book frame type is neither "snapshot" nor "update"', typeAt);
-    if (dataAt === -1) throw this.fail('book frame without "data"', 0);
+    if (dataAt === -1) throw this.fail('book frame without "data"', this.start);
     if (dataAt >= 0) {
       this.pos = dataAt;
       this.readData();
@@ -257,20 +270,22 @@ export class BookFrameScanner {
    * reads it from the start (and names what is wrong, if anything); what this path accepts
    * the general one reads to the same result, so only speed depends on the layout.
    *
-   * Reads past `end` are safe: a Buffer yields undefined there and the scratch buffer a 0
-   * terminator, neither a digit nor a quote, so every loop stops by itself without testing
-   * the bound on each byte.
+   * Reads past `end` are safe: a Buffer yields undefined there, the scratch buffer a 0
+   * terminator and a socket read (scanAt) the first byte of the next frame's header (0x80
+   * and up, or 0x00 or 0x01 for a fragment), none a digit, a quote or a bracket, so every
+   * loop stops by itself without testing the bound on each byte.
    */
   private scanCanonical(): boolean {
     const text = this.text;
     const end = this.end;
     let p: number;
-    if (this.literals.matches(0, WIRE_UPDATE_HEAD)) {
+    const start = this.start;
+    if (this.literals.matches(start, WIRE_UPDATE_HEAD)) {
       this.type = 'update';
-      p = WIRE_UPDATE_HEAD.bytes.length;
-    } else if (this.literals.matches(0, WIRE_SNAPSHOT_HEAD)) {
+      p = start + WIRE_UPDATE_HEAD.bytes.length;
+    } else if (this.literals.matches(start, WIRE_SNAPSHOT_HEAD)) {
       this.type = 'snapshot';
-      p = WIRE_SNAPSHOT_HEAD.bytes.length;
+      p = start + WIRE_SNAPSHOT_HEAD.bytes.length;
     } else {
       return false;
     }
@@ -774,18 +789,18 @@ export class BookFrameScanner {
   /** Whether the frame holds `expected` at `at`. */
 
   private peek(): number {
-    return this.text[this.pos];
+    return this.pos < this.end ? this.text[this.pos] : -1;
   }
 
   private expect(char: number, reason: string): void {
-    if (this.text[this.pos] !== char) {
+    if (this.pos >= this.end || this.text[this.pos] !== char) {
       throw this.fail(this.pos >= this.end ? `${reason} (frame ends early)` : reason, this.pos);
     }
     this.pos++;
   }
 
   private fail(reason: string, position: number): BookFrameError {
-    return new BookFrameError(reason, position);
+    return new BookFrameError(reason, position - this.start);
   }
 
   private ensureEntries(needed: number): void {

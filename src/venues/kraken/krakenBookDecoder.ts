@@ -66,7 +66,16 @@ export class KrakenBookDecoder {
    */
   applyFrame(frame: Buffer | string, recvNs = 0): number {
     const s = this.scanner;
-    if (!(typeof frame === 'string' ? s.scanText(frame) : s.scan(frame))) return NOT_BOOK_FRAME;
+    return (typeof frame === 'string' ? s.scanText(frame) : s.scan(frame)) ? this.applyScanned(recvNs) : NOT_BOOK_FRAME;
+  }
+
+  /** applyFrame() for a frame that is bytes [start, end) of a socket read (see WsFrameHandlers.onMessage). */
+  applyFrameAt(buffer: Buffer, start: number, end: number, recvNs: number): number {
+    return this.scanner.scanAt(buffer, start, end) ? this.applyScanned(recvNs) : NOT_BOOK_FRAME;
+  }
+
+  private applyScanned(recvNs: number): number {
+    const s = this.scanner;
     if (latencyTrace.on) latencyTrace.mark(Stage.Parsed);
     const snapshot = s.type === 'snapshot';
     let applied = 0;

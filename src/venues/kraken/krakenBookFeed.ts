@@ -174,7 +174,7 @@ export class KrakenBookFeed {
         onRead: () => {
           this.readAtMs = performance.now();
         },
-        onMessage: (data, isBinary) => {
+        onMessage: (data, start, end, isBinary) => {
           if (this.ws !== ws) return;
           // One clock read per socket read serves the silence check and the receive time of its frames.
           const nowMs = this.readAtMs;
@@ -184,7 +184,7 @@ export class KrakenBookFeed {
             return;
           }
           if (latencyTrace.on) latencyTrace.begin(nowMs);
-          this.onFrame(data, (TIME_ORIGIN_MS + nowMs) * 1_000_000);
+          this.onFrame(data, start, end, (TIME_ORIGIN_MS + nowMs) * 1_000_000);
           if (latencyTrace.on) latencyTrace.end();
           if (this.decoder.invalidCount() === 0) this.currentAtMs = TIME_ORIGIN_MS + nowMs;
         },
@@ -218,11 +218,12 @@ export class KrakenBookFeed {
     }, delayMs);
   }
 
-  private onFrame(data: Buffer, recvNs: number): void {
-    this.tap?.(data, recvNs);
+  /** A frame: bytes [start, end) of `data`, the socket read it came in. */
+  private onFrame(data: Buffer, start: number, end: number, recvNs: number): void {
+    this.tap?.(data.subarray(start, end), recvNs);
     let applied: number;
     try {
-      applied = this.decoder.applyFrame(data, recvNs);
+      applied = this.decoder.applyFrameAt(data, start, end, recvNs);
     } catch (error) {
       if (!(error instanceof BookFrameError)) throw error;
       this.counters.badFrames++;
@@ -234,9 +235,9 @@ export class KrakenBookFeed {
     if (applied !== NOT_BOOK_FRAME) return;
     let message: Record<string, unknown>;
     try {
-      message = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
+      message = JSON.parse(data.toString('utf8', start, end)) as Record<string, unknown>;
     } catch {
-      this.notice(`unreadable frame: ${data.toString('utf8', 0, 200)}`);
+      this.notice(`unreadable frame: ${data.toString('utf8', start, Math.min(end, start + 200))}`);
       return;
     }
     this.onControl(message);

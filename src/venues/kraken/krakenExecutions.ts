@@ -130,10 +130,10 @@ export class KrakenExecutions {
           this.subscribeTimer = setTimeout(() => this.drop(ws, 'executions subscribe got no answer'), this.options.subscribeTimeoutMs ?? 10_000);
           this.pingTimer = setInterval(() => this.ping(ws), this.pingIntervalMs);
         },
-        onMessage: (data) => {
+        onMessage: (data, start, end) => {
           if (ws !== this.ws) return;
           this.lastInboundMs = performance.now();
-          this.onFrame(ws, data.toString('utf8'));
+          this.onFrame(ws, data.toString('utf8', start, end));
         },
         onClose: (code, reason) => {
           settle();

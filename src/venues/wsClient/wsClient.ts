@@ -7,8 +7,8 @@ import { readUpgradeResponse, upgradeRequest } from './wsHandshake.ts';
 
 // A minimal WebSocket client (the book feeds, Kraken's private link): one TCP (or TLS)
 // socket, the handshake, then every 'data' chunk goes straight to a WsFrameReader, whose
-// handlers run synchronously inside the socket's data event. No stream, no emitter, no per-message
-// copy: the socket's share of a received frame is a header decode and a subarray.
+// handlers run synchronously inside the socket's data event. No stream, no emitter, no
+// per-message copy or view: the socket's share of a received frame is a header decode.
 //
 // Lifecycle: connecting -> open -> closing -> closed, and onClose exactly once, from the
 // socket's 'close' event, whatever ended it. Every way down (server close, our close(),
@@ -23,8 +23,8 @@ export interface WsClientHandlers {
    * so one clock read here can serve as the receive time of them all.
    */
   onRead?(): void;
-  /** A whole message; `data` may be kept (nothing reuses it). Text is not UTF-8 checked. */
-  onMessage(data: Buffer, isBinary: boolean): void;
+  /** A whole message, bytes [start, end) of `data`, which may be kept (nothing reuses it). Text is not UTF-8 checked. */
+  onMessage(data: Buffer, start: number, end: number, isBinary: boolean): void;
   /** Exactly once per client, after open or after a failed connect/handshake.
    *  code: the server's close code, or 1006 when the link dropped/failed without one.
    *  reason: the server's reason, or the error (ECONNREFUSED..., handshake error,
@@ -183,11 +183,11 @@ export class WsClient {
 
   private frameHandlers(): WsFrameHandlers {
     return {
-      onMessage: (data, isBinary) => {
+      onMessage: (data, start, end, isBinary) => {
         // After close() the rest of the stream is only read for the server's close frame.
         if (this.state !== OPEN) return;
         this.inHandler = true;
-        this.handlers.onMessage(data, isBinary);
+        this.handlers.onMessage(data, start, end, isBinary);
         this.inHandler = false;
       },
       onPing: (payload) => {

@@ -2,7 +2,7 @@ import { constants } from 'node:buffer';
 
 // Incremental RFC 6455 reader of the frames a WebSocket SERVER sends, for the market-data
 // feeds. A TCP read on a busy feed carries many frames; push() walks them in place and
-// hands each whole message on as a subarray of the chunk: no stream, no copy, no emitter.
+// hands each whole message on as a range of the chunk: no stream, no copy, no view, no emitter.
 // Only a frame that spans reads, or a fragmented message, is assembled into a fresh Buffer.
 //
 // Limits, on purpose:
@@ -20,11 +20,14 @@ import { constants } from 'node:buffer';
 
 export interface WsFrameHandlers {
   /**
-   * A whole message. A single frame that arrived inside one chunk is a subarray of that
-   * chunk (no copy); otherwise a fresh Buffer. Either way the reader never writes to it
-   * again, so the handler may keep it.
+   * A whole message: bytes [start, end) of `data`. A single frame that arrived inside one
+   * chunk is a range of that chunk (no copy, and no view made: a Buffer view costs about as
+   * much as the socket's whole share of a frame); otherwise a fresh Buffer from 0. Either
+   * way the reader never writes to it again, so the handler may keep it. Past `end`, data
+   * holds nothing or the first byte of the next frame's header (0x80 and up, or 0x00-0x02
+   * for a fragment): never a byte of text a scanner could take for more of the message.
    */
-  onMessage(data: Buffer, isBinary: boolean): void;
+  onMessage(data: Buffer, start: number, end: number, isBinary: boolean): void;
   onPing(payload: Buffer): void;
   onPong(payload: Buffer): void;
   /** code is 1005 when the close frame had no body. */
@@ -173,7 +176,7 @@ export class WsFrameReader {
         if (length > this.maxPayloadBytes) this.tooBig(length);
         const start = pos;
         pos += length;
-        handlers.onMessage(chunk.subarray(start, pos), b0 === 0x82);
+        handlers.onMessage(chunk, start, pos, b0 === 0x82);
         if (this.halted) return;
         continue;
       }
@@ -304,7 +307,9 @@ export class WsFrameReader {
     this.message = null;
     this.messageOp = 0;
     this.messageHave = 0;
-    this.handlers.onMessage(bytes === message.length ? message : message.subarray(0, bytes), isBinary);
+    // Cut to its length, so what follows `end` is always nothing or a frame header (see WsFrameHandlers).
+    const data = bytes === message.length ? message : message.subarray(0, bytes);
+    this.handlers.onMessage(data, 0, bytes, isBinary);
   }
 
   /** Delivers a whole control frame. */
