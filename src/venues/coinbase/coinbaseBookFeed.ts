@@ -111,6 +111,8 @@ export class CoinbaseBookFeed {
   private lastFrameMs = 0;
   /** performance.now() of the socket read the current frames came in. */
   private readAtMs = 0;
+  /** See allLoaded(). */
+  private allBooksLoaded = false;
   private connectedBefore = false;
   private started = false;
   private stopped = false;
@@ -308,9 +310,15 @@ export class CoinbaseBookFeed {
     if (this.allLoaded()) this.currentAtMs = TIME_ORIGIN_MS + nowMs;
   }
 
-  /** Every product's book loaded (a plain loop: it runs on every frame). */
+  /**
+   * Every product's book loaded. It runs on every frame, so once true it is kept until
+   * invalidateBooks, the one way a book is unloaded (a book that refuses an update is
+   * unloaded by the decoder, and the connection is then broken through it).
+   */
   private allLoaded(): boolean {
+    if (this.allBooksLoaded) return true;
     for (const p of this.products) if (!p.book.loaded) return false;
+    this.allBooksLoaded = true;
     return true;
   }
 
@@ -323,6 +331,7 @@ export class CoinbaseBookFeed {
   }
 
   private invalidateBooks(resync: boolean): void {
+    this.allBooksLoaded = false;
     for (const p of this.products) {
       if (resync && p.book.loaded) p.needsResync = true;
       p.out.valid = false;
