@@ -153,9 +153,13 @@ ${table}
   with every checksum verified; CoinbaseBookFeed with sequence_num checked) or ccxt.pro's
   \`watchOrderBook\` loop per symbol (no checksum). Throughput: the stream sent as fast as
   the socket drains; a sample is one round's time from the first send to the last frame
-  in the client's book, per frame; the rounds alternate ours, ccxt.pro and a bare \`ws\`
-  client that decodes nothing (the socket path alone, the server's sends included, in the
-  name). Latency: 5,000 frames/s, from the server's send call to the book holding the
+  in the client's book, per frame; the rounds alternate ours, ccxt.pro and two bare
+  clients that decode nothing (the socket path alone, the server's sends included, in the
+  name): our WsClient, which the feeds use, and the \`ws\` package, which ccxt.pro uses.
+  What limits ours: the decoder's scan of the frame text (both venues) and the checksum
+  (Kraken) are most of a frame's cost now that the socket's share is a frame header read
+  in place; ccxt.pro's own cost per update varies from run to run by a third or more
+  (Coinbase more than Kraken), which moves the ratio as much. Latency: 5,000 frames/s, from the server's send call to the book holding the
   frame (our onBook; for ccxt the resolution whose book timestamp, rewritten to the frame
   index, covers it: one resolution may cover several frames). In process: each decoder's
   cost per frame over one pass, against \`JSON.parse\` of the same frames; the name splits
@@ -179,12 +183,12 @@ ${table}
   WebSocket: order_entry "ws"); the baseline is the same quoting rule as a ccxt.pro script
   (scripts/tickToTrade/ccxtBot.ts: watchOrderBook, then cancelOrder and createOrder, bid
   first), run as its own process against the same emulator and the same moves, after the
-  node. What limits it: the node sends the replaced quote's cancel and the new order back
-  to back on the WebSocket, so no round trip waits; what is left is the node's in-process
-  path (below) run cold, and the send itself: each write on loopback runs the receiving
-  side's network stack and wakes the emulator, several tens of microseconds when the
-  machine has been idle. The script pays two ccxt REST calls in series (signing, undici's
-  fetch, the emulator's handling).
+  node. What limits it: the node sends the replaced quote's cancel and the new order in
+  one write on the WebSocket (a turn's requests are held until all are sent), so no round
+  trip waits and the emulator is woken once; what is left is the node's in-process path
+  (below) run cold, and that write, which on loopback runs the receiving side's network
+  stack. The script pays two ccxt REST calls in series (signing, undici's fetch, the
+  emulator's handling).
 - **tick-to-trade, the node with order_entry = "rest"**: the same node and moves with
   Kraken orders through ccxt REST (a third of the samples, run after the script): the
   adapter sends private calls one at a time (the nonce must increase in arrival order), so
@@ -205,9 +209,9 @@ ${table}
   the whole in-process path, against the run's tick-to-trade. What limits it: the frames
   are paced (one every 10 ms or so), so each one meets caches that the other processes on
   the machine's two shared cores have just used, and every stage costs several times its
-  hot-loop figure above (the on_book round trip, the journal append); the gateway handoff
-  (the replaced quote's cancel written to the WebSocket before the order) and the
-  journal's write transaction are the largest stages.
+  hot-loop figure above (the on_book round trip, the journal append); the journal's write
+  transaction is the largest stage, then the gateway handoff (the cancel and the order
+  framed into the held socket; the write itself follows the handoff).
 - **tick-to-trade with 1, 4 and 16 instances over 1, 10 and 50 symbols**: the same
   measurement with a fresh emulator listing that many symbols, all moved at each step (one
   frame per symbol, back to back), maker instance k on an evenly spread symbol (round robin
