@@ -722,7 +722,7 @@ async function throughputAndLatency(data: VenueData, server: FrameServerProcess,
 function decoderCost(pass: BookStream, quick: boolean): BenchFigure {
   const kraken = pass.venue === 'Kraken';
   const texts = pass.frames;
-  // Each feed hands its decoder what ws delivers: the frame's bytes, as a Buffer.
+  // The frame's bytes, as a Buffer: what the feeds decode (in place in the socket read).
   const buffers = texts.map((t) => Buffer.from(t, 'utf8'));
   const krakenDecoder = new KrakenBookDecoder(pass.symbols, DEPTH);
   const coinbaseDecoder = new CoinbaseBookDecoder(pass.symbols.map(toProductId));

@@ -8,7 +8,8 @@ import { KrakenBook } from './krakenBook.ts';
 // 20. A book is valid only from a snapshot that verified until a checksum fails; while
 // invalid its updates are dropped (they cannot be trusted) and nothing is published for it.
 // Pure (no I/O): the feed client wraps it around a socket, the benchmark calls applyFrame.
-// Frames come as the Buffer `ws` delivers (fastest) or as a string.
+// Frames come as a range of the socket read they arrived in (applyFrameAt, fastest), a
+// Buffer or a string.
 
 /** applyFrame's answer for a frame of another channel (status, heartbeat, acks, pong). */
 export const NOT_BOOK_FRAME = -1;
