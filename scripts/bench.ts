@@ -137,11 +137,14 @@ ${table}
 - **book-to-quote latency with the UI**: in the same windows, per feed message (the
   updates due in one millisecond), from the worker's send to the end of the maker's round
   trip on the message's last update. The UI renders on its own thread, in Linux's idle
-  scheduling class (a waking trading thread preempts it at once), so what it adds here is
-  the snapshot built and passed on the trading thread (its rings pass as new rows only)
-  and the cores the threads share on this 2-core machine. Building snapshots only when the
-  UI thread asks for one (at its frame rate rather than 30 Hz) was tried and did not
-  lower this p99.
+  scheduling class (a waking trading thread preempts it at once), and, in the windows with
+  the UI, the two threads run on different CPUs as sequence run places them (the name
+  says where); the windows without it pin nothing, as a node without the UI. Before the
+  threads were placed apart this p99 was 2 to 3 times its value without the UI: the
+  trading thread woke on the CPU the UI had just drawn from. A UI thread drawing on its
+  own, with no snapshot passed, cost as much, so what is left here is mostly the snapshot
+  built and passed on the trading thread (its rings pass as new rows only) and the
+  machine's noise.
 - **on_book round trip while the UI renders**: the same round trip in batches of 200 (as
   in the first figure), yielding to the event loop between batches so the feed and the
   renders run in between; it shows the UI's effect on the call itself (GC, caches), not

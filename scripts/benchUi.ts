@@ -5,6 +5,7 @@ import type { Engine } from '../src/node/engine.ts';
 import { paramsText } from '../src/node/paramsText.ts';
 import { Position } from '../src/node/position.ts';
 import { ViewPublisher } from '../src/node/viewPublisher.ts';
+import { pinTradingThread, placementForThisThread } from '../src/tui/threadPlacement.ts';
 import { startUiThread } from '../src/tui/uiThread.ts';
 import type { ViewModel } from '../src/tui/viewModel.ts';
 import { L2Book } from '../src/venues/book.ts';
@@ -197,6 +198,11 @@ export async function benchUi(quick: boolean): Promise<BenchFigure[]> {
   // As `sequence run` in a terminal has it: the UI on its own thread, here drawing into an
   // invisible 120x40 terminal. Started once (loading it takes a second of CPU, paid once per
   // run); a window "with the UI" publishes snapshots to it at 30 Hz, one "without" does not.
+  // The threads are placed as `sequence run` places them (threadPlacement.ts): the UI
+  // thread on its CPUs for the whole run, this (trading) thread on its CPU in the windows
+  // with the UI only, since a node without a UI pins nothing.
+  const placement = placementForThisThread();
+  const placed = typeof placement === 'string' ? {} : { placement };
   const subscribers = new Set<(vm: ViewModel) => void>();
   const mounted = startUiThread(
     {
@@ -206,11 +212,12 @@ export async function benchUi(quick: boolean): Promise<BenchFigure[]> {
       },
     },
     { halt: () => {}, resume: () => {}, quit: () => {} },
-    { mode: 'local', offscreen: { columns: 120, rows: 40 } },
+    { mode: 'local', offscreen: { columns: 120, rows: 40 }, ...placed },
   );
   let publishingMs = 0;
   const withUi = async <T>(ui: boolean, body: () => Promise<T>): Promise<T> => {
     if (!ui) return body();
+    const unpin = typeof placement === 'string' ? null : pinTradingThread(placement);
     const timer = setInterval(() => {
       const vm = publisher.snapshot();
       for (const s of subscribers) s(vm);
@@ -220,6 +227,7 @@ export async function benchUi(quick: boolean): Promise<BenchFigure[]> {
       return await body();
     } finally {
       clearInterval(timer);
+      if (typeof unpin === 'function') unpin();
       publishingMs += performance.now() - t0;
     }
   };
@@ -292,10 +300,10 @@ export async function benchUi(quick: boolean): Promise<BenchFigure[]> {
       goal: "UI's share < 25% of one core",
     },
     {
-      name: `book-to-quote latency at ${UPDATES_PER_S} updates/s with the UI (feed thread send to the maker's quotes)`,
+      name: `book-to-quote latency at ${UPDATES_PER_S} updates/s with the UI (feed thread send to the maker's quotes; ${typeof placement === 'string' ? `threads not placed apart: ${placement}` : `trading thread on CPU ${placement.tradingCpu}, UI thread on ${placement.uiCpus.join(',')}`})`,
       unit: 'us',
       ours: summarize(pick(true, (w) => w.latenciesUs)),
-      baselineName: 'same, no UI',
+      baselineName: 'same, no UI (nothing pinned, as a node without one)',
       baseline: summarize(pick(false, (w) => w.latenciesUs)),
       goal: 'p99 < 1.2x without the UI',
     },

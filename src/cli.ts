@@ -66,8 +66,8 @@ await yargs(hideBin(process.argv))
         const headless = argv.daemon || !process.stdout.isTTY;
         let mountUi: ((node: RunningNode) => () => Promise<void>) | undefined;
         if (!headless) {
-          const { startUiThread } = await import('./tui/uiThread.ts');
-          mountUi = (node) => startUiThread(node, { halt: node.halt, resume: node.resume, quit: () => node.shutdown('quit from the terminal UI') }, { mode: 'local' }).unmount;
+          const { startUiBesideTrading } = await import('./tui/uiThread.ts');
+          mountUi = (node) => startUiBesideTrading(node, { halt: node.halt, resume: node.resume, quit: () => node.shutdown('quit from the terminal UI') }, config.node.pinThreads);
         }
         const record = argv.record === undefined ? undefined : { dir: resolve(argv.record), maxBytes: Math.floor(argv['record-max-mb'] * 1024 * 1024) };
         code = await runNode(config, { output: headless ? { format: 'json', out: process.stdout } : null, durationS: argv.duration, mountUi, record });

@@ -109,6 +109,7 @@ describe('a valid config', () => {
       shutdownTimeoutMs: 15_000,
       statusIntervalMs: 1_000,
       leaseTtlMs: 5_000,
+      pinThreads: true,
     });
     expect(config.venues).toEqual([
       {
@@ -277,7 +278,7 @@ describe('unknown keys', () => {
   it('in [node]', () => {
     const issue = onlyIssue(`[node]\nid = "a"\ndatadir = "x"\n${MINIMAL}`, 'datadir');
     expect(issue.key).toBe('node.datadir');
-    expect(issue.message).toBe('unknown key; expected one of id, data_dir, seed, cancel_on_shutdown, shutdown_timeout_ms, status_interval_ms, lease_ttl_ms');
+    expect(issue.message).toBe('unknown key; expected one of id, data_dir, seed, cancel_on_shutdown, shutdown_timeout_ms, status_interval_ms, lease_ttl_ms, pin_threads');
   });
 
   it('in a sim venue, including keys of another venue kind', () => {
@@ -348,6 +349,11 @@ describe('wrong types', () => {
   it('a string where a boolean is expected', () => {
     const issue = onlyIssue(`[node]\ncancel_on_shutdown = "yes"\n${MINIMAL}`, 'cancel_on_shutdown');
     expect(issue).toMatchObject({ key: 'node.cancel_on_shutdown', message: 'expected a boolean (true or false), got a string ("yes")' });
+  });
+
+  it('pin_threads written as a number', () => {
+    const issue = onlyIssue(`[node]\npin_threads = 0\n${MINIMAL}`, 'pin_threads');
+    expect(issue).toMatchObject({ key: 'node.pin_threads', message: 'expected a boolean (true or false), got an integer (0)' });
   });
 
   it('an unknown venue kind lists the three kinds', () => {

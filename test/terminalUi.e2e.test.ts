@@ -1,6 +1,9 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Journal } from '../src/node/journal/journal.ts';
+import { parseCpuList, placementForThisThread } from '../src/tui/threadPlacement.ts';
 import { CLI, demoConfigIn, sequence } from './support/cli.ts';
 import { tempDir } from './support/nodeHarness.ts';
 import { NodeProcess } from './support/nodeProcess.ts';
@@ -23,6 +26,17 @@ function terminal(name: string, args: string, columns?: number, rows?: number): 
   const s = new TmuxSession(`${name}-${process.pid}`, `${process.execPath} ${CLI} ${args}; echo EXITED $?; sleep 120`, columns, rows);
   sessions.push(s);
   return s;
+}
+
+const SCHED_IDLE = 5;
+
+function threadCpus(pid: number, task: number | string): number[] {
+  return parseCpuList(/^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8'))![1]);
+}
+
+function threadPolicy(pid: number, task: string): number {
+  const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[41 - 3]);
 }
 
 /** Client order ids the journal records after its first halt record. */
@@ -60,13 +74,24 @@ describe('sequence run in a terminal', () => {
   });
 
   it('fits an 80x24 terminal with the panes, the footer and no line over 80 columns', async () => {
-    const config = demoConfigIn(tempDir('tui'));
+    const dir = tempDir('tui');
+    const config = demoConfigIn(dir);
     const tty = terminal('small', `run --config ${config}`, 80, 24);
     const screen = await tty.waitForScreen(/Instances[\s\S]*k kill switch/);
     const lines = screen.replace(/\n$/, '').split('\n');
     expect(lines.length).toBeLessThanOrEqual(24);
     expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(80);
     expect(screen).toMatch(/Books/);
+    if (process.platform === 'linux' && availableParallelism() >= 2) {
+      // The node's threads, read from the kernel: trading on the last CPU, the UI (the one
+      // thread in the idle class) on the others.
+      const pid = JSON.parse(readFileSync(join(dir, 'data', 'lease.json'), 'utf8')).pid as number;
+      const placement = placementForThisThread();
+      if (typeof placement === 'string') throw new Error(placement);
+      expect(threadCpus(pid, pid)).toEqual([placement.tradingCpu]);
+      const idle = readdirSync(`/proc/${pid}/task`).filter((task) => threadPolicy(pid, task) === SCHED_IDLE);
+      expect(idle.map((task) => threadCpus(pid, task))).toEqual([placement.uiCpus]);
+    }
     tty.keys('q');
     await tty.waitForScreen(/shut down the node/);
     tty.keys('y');

@@ -328,7 +328,7 @@ function readConfig(ctx: Context, doc: Table): NodeConfig {
   };
 }
 
-const NODE_KEYS = ['id', 'data_dir', 'seed', 'cancel_on_shutdown', 'shutdown_timeout_ms', 'status_interval_ms', 'lease_ttl_ms'];
+const NODE_KEYS = ['id', 'data_dir', 'seed', 'cancel_on_shutdown', 'shutdown_timeout_ms', 'status_interval_ms', 'lease_ttl_ms', 'pin_threads'];
 
 function readNode(ctx: Context, value: unknown): NodeSection {
   const path = ['node'];
@@ -342,6 +342,7 @@ function readNode(ctx: Context, value: unknown): NodeSection {
     shutdownTimeoutMs: optional(ctx, path, table, 'shutdown_timeout_ms', integer(1, 600_000), 15_000),
     statusIntervalMs: optional(ctx, path, table, 'status_interval_ms', integer(100, 60_000), 1_000),
     leaseTtlMs: optional(ctx, path, table, 'lease_ttl_ms', integer(500, 60_000), 5_000),
+    pinThreads: optional(ctx, path, table, 'pin_threads', boolean, true),
   };
 }
 

@@ -16,6 +16,11 @@ export interface NodeSection {
    * stops trading 30% before it can expire; a Follower takes over after it expires.
    */
   leaseTtlMs: number;
+  /**
+   * With the terminal UI in the node's process: the trading thread on one CPU and the UI
+   * thread on the others (src/tui/threadPlacement.ts).
+   */
+  pinThreads: boolean;
 }
 
 export interface SimMarketConfig {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
+import { thisThreadId } from './threadPlacement.ts';
 
 // The UI thread must not take CPU from the trading thread. A lower nice value only
 // weights the share; on a 2-core machine a frame (several ms of layout) still runs while
@@ -11,15 +11,9 @@ import { readlinkSync } from 'node:fs';
 
 /** Puts the calling thread in SCHED_IDLE; null when done, else why not (the caller keeps its nice value). */
 export function scheduleThisThreadWhenIdle(): string | null {
-  if (process.platform !== 'linux') return `SCHED_IDLE is Linux's (this is ${process.platform})`;
-  let tid: string;
-  try {
-    tid = readlinkSync('/proc/thread-self').split('/').pop() ?? '';
-  } catch (error) {
-    return `/proc/thread-self is not readable: ${(error as Error).message}`;
-  }
-  if (!/^[0-9]+$/.test(tid)) return `/proc/thread-self does not name a thread: ${tid}`;
-  const chrt = spawnSync('chrt', ['--idle', '-p', '0', tid], { encoding: 'utf8', timeout: 5_000 });
+  const thread = thisThreadId();
+  if ('problem' in thread) return thread.problem;
+  const chrt = spawnSync('chrt', ['--idle', '-p', '0', thread.tid], { encoding: 'utf8', timeout: 5_000 });
   if (chrt.error !== undefined) return `chrt could not run: ${chrt.error.message}`;
   if (chrt.status !== 0) return `chrt --idle failed: ${chrt.stderr.trim()}`;
   return null;

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { SnapshotSender } from './snapshotPassing.ts';
+import { pinTradingThread, placementForThisThread } from './threadPlacement.ts';
 import type { SnapshotSource } from './snapshotSource.ts';
 import type { FromUiThread, ToUiThread, UiThreadOptions } from './uiThreadMessages.ts';
 import type { UiIntents } from './viewModel.ts';
@@ -35,5 +36,21 @@ export function startUiThread(source: SnapshotSource, intents: UiIntents, option
     },
     /** Frames the thread drew, known once it has been unmounted. */
     framesDrawn: () => framesDrawn,
+  };
+}
+
+/**
+ * startUiThread for the node's own terminal (`sequence run`), the calling thread being the
+ * trading thread. With `pinThreads` (config node.pin_threads), the two are placed apart
+ * (threadPlacement.ts): the UI thread is created with this thread's CPUs and moves itself
+ * to the UI's, then this thread takes the trading CPU until the UI is unmounted.
+ */
+export function startUiBesideTrading(source: SnapshotSource, intents: UiIntents, pinThreads: boolean): () => Promise<void> {
+  const placement = pinThreads ? placementForThisThread() : null;
+  const ui = startUiThread(source, intents, { mode: 'local', ...(placement === null || typeof placement === 'string' ? {} : { placement }) });
+  const unpin = placement === null || typeof placement === 'string' ? null : pinTradingThread(placement);
+  return async () => {
+    await ui.unmount();
+    if (typeof unpin === 'function') unpin();
   };
 }

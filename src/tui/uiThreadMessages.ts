@@ -1,3 +1,4 @@
+import type { ThreadPlacement } from './threadPlacement.ts';
 import type { PassedSnapshot } from './snapshotPassing.ts';
 
 /** From the node to the UI thread. */
@@ -19,4 +20,6 @@ export interface UiThreadOptions {
   mode: 'local' | 'attached';
   /** Render into an invisible terminal of this size instead of the process's own (benchmarks). */
   offscreen?: { columns: number; rows: number };
+  /** Run the thread on the placement's UI CPUs, apart from the trading thread's (threadPlacement.ts). */
+  placement?: ThreadPlacement;
 }

@@ -8,10 +8,14 @@ import tty from 'node:tty';
 import { parentPort, workerData } from 'node:worker_threads';
 import { FramePacer, UI_CPU_BUDGET, UI_MAX_FPS } from './framePacer.ts';
 import { scheduleThisThreadWhenIdle } from './idleScheduling.ts';
+import { pinThisThread } from './threadPlacement.ts';
 import { mountUi } from './mountUi.tsx';
 import { SnapshotReceiver } from './snapshotPassing.ts';
 import type { ToUiThread, UiThreadOptions } from './uiThreadMessages.ts';
 import type { ViewModel } from './viewModel.ts';
+
+const port = parentPort!;
+const options = workerData as UiThreadOptions;
 
 // The UI must never take a core from the trading thread: on Linux it runs in the idle
 // scheduling class (idleScheduling.ts). Where that cannot be had, a lower nice value: on
@@ -24,9 +28,10 @@ if (scheduleThisThreadWhenIdle() !== null) {
     // Not permitted here: the UI runs at the node's priority.
   }
 }
+// And on CPUs of its own, apart from the trading thread's (threadPlacement.ts). Where
+// taskset cannot pin it, it runs where the scheduler puts it, as without placement.
+if (options.placement !== undefined) pinThisThread(options.placement.uiCpus);
 
-const port = parentPort!;
-const options = workerData as UiThreadOptions;
 const stdout = (options.offscreen === undefined ? new tty.WriteStream(1) : offscreenTerminal(options.offscreen.columns, options.offscreen.rows)) as unknown as NodeJS.WriteStream;
 const stdin = (options.offscreen === undefined ? new tty.ReadStream(0) : offscreenKeyboard()) as unknown as NodeJS.ReadStream;
 
