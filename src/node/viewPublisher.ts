@@ -1,4 +1,4 @@
-import type { BlotterRow, BookView, LogLineView, MeshMessageView, NodeView, ViewModel } from '../tui/viewModel.ts';
+import type { BlotterRow, BookLevelView, BookView, LogLineView, MeshMessageView, NodeView, ViewModel } from '../tui/viewModel.ts';
 import type { Engine } from './engine.ts';
 import { formatDecimalShort, PX_DECIMALS, QTY_DECIMALS } from './fixedPoint.ts';
 import type { EventSink, NodeEvent } from './nodeEvent.ts';
@@ -25,6 +25,7 @@ export class ViewPublisher implements EventSink {
   private readonly logs: LogLineView[] = [];
   private readonly meshRecent: MeshMessageView[] = [];
   private readonly mids = new Map<string, number[]>();
+  private readonly shown = new Map<string, { bids: ShownSide; asks: ShownSide }>();
   private readonly labelOf = new Map<string, string>();
   private readonly startedMs = Date.now();
 
@@ -62,6 +63,12 @@ export class ViewPublisher implements EventSink {
     }
   }
 
+  private shownLevels(key: string): { bids: ShownSide; asks: ShownSide } {
+    let shown = this.shown.get(key);
+    if (shown === undefined) this.shown.set(key, (shown = { bids: new ShownSide(), asks: new ShownSide() }));
+    return shown;
+  }
+
   snapshot(): ViewModel {
     const e = this.engine;
     const halt = e.core.halt;
@@ -78,11 +85,12 @@ export class ViewPublisher implements EventSink {
         history.push(book.mid() / 1e9);
         if (history.length > MID_HISTORY) history.shift();
         this.mids.set(key, history);
+        const shown = this.shownLevels(key);
         books.push({
           venue: venue.name,
           symbol,
-          bids: levels(book.bidPx, book.bidSz, book.bidCount),
-          asks: levels(book.askPx, book.askSz, book.askCount),
+          bids: shown.bids.update(book.bidPx, book.bidSz, book.bidCount),
+          asks: shown.asks.update(book.askPx, book.askSz, book.askCount),
           nbboBid: nbbo !== undefined && nbbo.venueCount > 1 && book.bidCount > 0 && book.bidPx[0] === nbbo.bidPx1e9,
           nbboAsk: nbbo !== undefined && nbbo.venueCount > 1 && book.askCount > 0 && book.askPx[0] === nbbo.askPx1e9,
           midHistory: [...history],
@@ -141,10 +149,27 @@ export class ViewPublisher implements EventSink {
   }
 }
 
-function levels(pxs: Float64Array, szs: Float64Array, count: number) {
-  const out = [];
-  for (let i = 0; i < Math.min(count, BOOK_LEVELS_SHOWN); i++) out.push({ px: px(pxs[i]), sz: qty(szs[i]) });
-  return out;
+/**
+ * One book side's levels as the UI shows them, kept between snapshots: a level whose price
+ * and size are unchanged keeps its text, so a snapshot formats only the levels that moved
+ * (the snapshot is built on the trading thread, and most levels stay put between two).
+ */
+class ShownSide {
+  private readonly pxs = new Float64Array(BOOK_LEVELS_SHOWN);
+  private readonly szs = new Float64Array(BOOK_LEVELS_SHOWN);
+  private readonly views: BookLevelView[] = [];
+
+  update(pxs: Float64Array, szs: Float64Array, count: number): BookLevelView[] {
+    const n = Math.min(count, BOOK_LEVELS_SHOWN);
+    for (let i = 0; i < n; i++) {
+      if (i < this.views.length && this.pxs[i] === pxs[i] && this.szs[i] === szs[i]) continue;
+      this.pxs[i] = pxs[i];
+      this.szs[i] = szs[i];
+      this.views[i] = { px: px(pxs[i]), sz: qty(szs[i]) };
+    }
+    this.views.length = n;
+    return this.views.slice();
+  }
 }
 
 function push<T>(rows: T[], row: T): void {
