@@ -5,9 +5,10 @@ import { readFileSync, readlinkSync, stat } from 'node:fs';
 // node's own process: on different CPUs. Left to the scheduler, the trading thread woke on
 // whichever CPU was free, often the one the UI had just filled with its frame's data, and
 // book-to-quote p99 with the UI drawing was 2 to 3 times its value without; with the
-// trading thread on one CPU and the UI thread on the others it was within the noise of
-// the runs (BENCHMARKS.md). Without the UI the node pins nothing: a headless trading
-// thread pinned to one CPU waited there behind the process's other threads.
+// trading thread on one CPU and the UI thread on the others it was 0.8 to 1.3 times, over
+// six runs of the benchmark (BENCHMARKS.md). Without the UI the node pins nothing: a
+// headless trading thread pinned to one CPU waited there behind the process's other
+// threads (its p99 rose by half).
 //
 // The trading thread takes the last CPU the process may use (CPU 0 usually takes the
 // machine's interrupts), the UI thread the rest. An affinity set from outside
