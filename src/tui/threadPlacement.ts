@@ -8,7 +8,7 @@ import { readFileSync, readlinkSync, stat } from 'node:fs';
 // trading thread on one CPU and the UI thread on the others it was 0.8 to 1.3 times, over
 // six runs of the benchmark (BENCHMARKS.md). Without the UI the node pins nothing: a
 // headless trading thread pinned to one CPU waited there behind the process's other
-// threads (its p99 rose by half).
+// threads (its p99 rose by more than half).
 //
 // The trading thread takes the last CPU the process may use (CPU 0 usually takes the
 // machine's interrupts), the UI thread the rest. An affinity set from outside
