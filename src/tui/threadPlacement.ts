@@ -43,7 +43,7 @@ export function planPlacement(allowed: readonly number[]): ThreadPlacement | nul
 
 /** The kernel's id of the calling thread (for taskset and chrt), or why it is not known. */
 export function thisThreadId(): { tid: string } | { problem: string } {
-  if (process.platform !== 'linux') return { problem: `threads are placed on Linux only (this is ${process.platform})` };
+  if (process.platform !== 'linux') return { problem: `thread ids are read from /proc, on Linux only (this is ${process.platform})` };
   let tid: string;
   try {
     tid = readlinkSync('/proc/thread-self').split('/').pop() ?? '';
@@ -92,7 +92,7 @@ export function pinTradingThread(placement: ThreadPlacement): (() => void) | str
   };
 }
 
-/** The split for this process's own CPUs, or why there is none. */
+/** The split for the CPUs the calling thread may use (those the process was started with), or why there is none. */
 export function placementForThisThread(): ThreadPlacement | string {
   const cpus = cpusOfThisThread();
   if (typeof cpus === 'string') return cpus;

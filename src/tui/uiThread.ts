@@ -46,9 +46,10 @@ export function startUiThread(source: SnapshotSource, intents: UiIntents, option
  * to the UI's, then this thread takes the trading CPU until the UI is unmounted.
  */
 export function startUiBesideTrading(source: SnapshotSource, intents: UiIntents, pinThreads: boolean): () => Promise<void> {
-  const placement = pinThreads ? placementForThisThread() : null;
-  const ui = startUiThread(source, intents, { mode: 'local', ...(placement === null || typeof placement === 'string' ? {} : { placement }) });
-  const unpin = placement === null || typeof placement === 'string' ? null : pinTradingThread(placement);
+  const found = pinThreads ? placementForThisThread() : null;
+  const placement = typeof found === 'string' ? null : found;
+  const ui = startUiThread(source, intents, { mode: 'local', ...(placement === null ? {} : { placement }) });
+  const unpin = placement === null ? null : pinTradingThread(placement);
   return async () => {
     await ui.unmount();
     if (typeof unpin === 'function') unpin();
