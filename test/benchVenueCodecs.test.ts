@@ -113,38 +113,81 @@ describe('frame coverage', () => {
   ];
   const stream = krakenStream(pass, SYMBOLS, 2);
 
-  it('covers frames one by one in stream order for a client that reports each', () => {
-    const coverage = new FrameCoverage(stream);
-    for (let i = 0; i < stream.frames.length; i++) coverage.next(100 + i);
+  /** A clock that answers 100, 101, 102, ... and counts its reads. */
+  function countingClock(): { clockMs: () => number; reads: () => number } {
+    let reads = 0;
+    return { clockMs: () => 100 + reads++, reads: () => reads };
+  }
+
+  it('covers frames one by one in stream order for a client that reports each, stamping each', () => {
+    const clock = countingClock();
+    const coverage = new FrameCoverage(stream, clock.clockMs, true);
+    for (let i = 0; i < stream.frames.length; i++) coverage.next();
     expect(coverage.complete).toBe(true);
     expect(coverage.coveredAtMs[7]).toBe(107);
-    expect(() => coverage.next(200)).toThrow(/beyond the 10 frames sent/);
+    expect(coverage.completedAtMs).toBe(109);
+    expect(() => coverage.next()).toThrow(/beyond the 10 frames sent/);
+  });
+
+  it('without stamping each, reads the clock once: when the last frame is covered', () => {
+    const clock = countingClock();
+    const coverage = new FrameCoverage(stream, clock.clockMs, false);
+    for (let i = 0; i < stream.frames.length - 1; i++) coverage.next();
+    expect(clock.reads()).toBe(0);
+    expect(coverage.completedAtMs).toBeNaN();
+    coverage.next();
+    expect(clock.reads()).toBe(1);
+    expect(coverage.completedAtMs).toBe(100);
+    expect([...coverage.coveredAtMs].every(Number.isNaN)).toBe(true);
   });
 
   it('a resolution at a frame covers every earlier frame of that symbol not yet covered, at its time', () => {
-    const coverage = new FrameCoverage(stream);
-    coverage.resolve(0, 4, 50);
-    expect([...coverage.coveredAtMs].slice(0, 5)).toEqual([50, NaN, 50, NaN, 50]);
-    coverage.resolve(1, 3, 60);
+    const clock = countingClock();
+    const coverage = new FrameCoverage(stream, clock.clockMs, true);
+    coverage.resolve(0, 4);
+    expect([...coverage.coveredAtMs].slice(0, 5)).toEqual([100, NaN, 100, NaN, 100]);
+    coverage.resolve(1, 3);
     expect(coverage.covered).toBe(5);
     expect(coverage.complete).toBe(false);
+    expect(clock.reads()).toBe(2);
+  });
+
+  it('a resolution that covers nothing new keeps no time', () => {
+    const clock = countingClock();
+    const coverage = new FrameCoverage(stream, clock.clockMs, true);
+    coverage.resolve(0, 4);
+    coverage.resolve(0, 2);
+    expect(coverage.covered).toBe(3);
+    expect(clock.reads()).toBe(1);
+  });
+
+  it('without stamping each, the resolution that covers the last frames gives the completion time', () => {
+    const clock = countingClock();
+    const coverage = new FrameCoverage(stream, clock.clockMs, false);
+    coverage.resolve(0, 9);
+    expect(clock.reads()).toBe(0);
+    coverage.resolve(1, 8);
+    expect(coverage.complete).toBe(true);
+    expect(clock.reads()).toBe(1);
+    expect(coverage.completedAtMs).toBe(100);
   });
 
   it('a resolution without a timestamp (a fresh snapshot) covers up to and including the symbol\'s next snapshot', () => {
-    const coverage = new FrameCoverage(stream);
-    coverage.resolve(0, undefined, 10);
-    expect(coverage.coveredAtMs[0]).toBe(10);
-    coverage.resolve(0, 4, 20);
-    coverage.resolve(0, undefined, 30);
-    expect(coverage.coveredAtMs[5]).toBe(30);
+    const clock = countingClock();
+    const coverage = new FrameCoverage(stream, clock.clockMs, true);
+    coverage.resolve(0, undefined);
+    expect(coverage.coveredAtMs[0]).toBe(100);
+    coverage.resolve(0, 4);
+    coverage.resolve(0, undefined);
+    expect(coverage.coveredAtMs[5]).toBe(102);
     expect(coverage.covered).toBe(4);
   });
 
   it('refuses a resolution at another symbol\'s frame and a snapshot resolution with no snapshot left', () => {
-    const coverage = new FrameCoverage(stream);
-    expect(() => coverage.resolve(0, 1, 10)).toThrow(/BTC\/USD: resolved at frame 1, which is not one of its frames/);
-    coverage.resolve(1, 8, 10);
-    expect(() => coverage.resolve(1, undefined, 20)).toThrow(/ETH\/USD: a fresh snapshot resolved, but no snapshot is left to cover/);
+    const coverage = new FrameCoverage(stream, countingClock().clockMs, true);
+    expect(() => coverage.resolve(0, 1)).toThrow(/BTC\/USD: resolved at frame 1, which is not one of its frames/);
+    coverage.resolve(1, 8);
+    expect(() => coverage.resolve(1, undefined)).toThrow(/ETH\/USD: a fresh snapshot resolved, but no snapshot is left to cover/);
   });
 });
 
