@@ -7,6 +7,7 @@ import { benchOnBook, type BenchFigure } from './benchOnBook.ts';
 import { benchRiskGate } from './benchRiskGate.ts';
 import { benchUi } from './benchUi.ts';
 import { benchVenueCodecs } from './benchVenueCodecs.ts';
+import { benchIdleGap } from './benchIdleGap.ts';
 import { benchMarketReplay } from './benchReplayMarket.ts';
 import { benchMeshAcrossProcesses, benchMeshInProcess } from './benchMesh.ts';
 import { benchTickToTrade } from './benchTickToTrade.ts';
@@ -43,6 +44,7 @@ const figures: BenchFigure[] = [
   ...(await benchVenueCodecs(quick)),
   await benchMarketReplay(quick),
   ...(await benchTickToTrade(quick)),
+  ...(await benchIdleGap(quick)),
 ];
 
 const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
@@ -156,7 +158,8 @@ ${table}
   with every checksum verified; CoinbaseBookFeed with sequence_num checked) or ccxt.pro's
   \`watchOrderBook\` loop per symbol (no checksum). Throughput: the stream sent as fast as
   the socket drains; a sample is one round's time from the first send to the last frame
-  in the client's book, per frame; the rounds alternate ours, ccxt.pro and two bare
+  in the client's book, per frame (the harness reads the clock only at the last frame, as
+  ours reports every frame and ccxt a batch); the rounds alternate ours, ccxt.pro and two bare
   clients that decode nothing (the socket path alone, the server's sends included, in the
   name): our WsClient, which the feeds use, and the \`ws\` package, which ccxt.pro uses.
   What limits ours: the decoder's scan of the frame text (both venues) and the checksum
@@ -210,11 +213,12 @@ ${table}
   events), the journal append of the turn's batch, and the first order handed to the
   gateway. Each row is one stage, the ratio its share of the whole path; the last row is
   the whole in-process path, against the run's tick-to-trade. What limits it: the frames
-  are paced (one every 10 ms or so), so each one meets caches that the other processes on
-  the machine's two shared cores have just used, and every stage costs several times its
-  hot-loop figure above (the on_book round trip, the journal append); the journal's write
-  transaction is the largest stage, then the gateway handoff (the cancel and the order
-  framed into the held socket; the write itself follows the handoff).
+  are paced (one every 10 ms or so), and on this machine code that has not run for that
+  long runs many times slower than the same code back to back (the two idle-gap figures
+  below), so every stage costs several times its hot-loop figure above (the on_book round
+  trip, the journal append); the journal's write transaction is the largest stage, then
+  the gateway handoff (the cancel and the order framed into the held socket; the write
+  itself follows the handoff).
 - **tick-to-trade with 1, 4 and 16 instances over 1, 10 and 50 symbols**: the same
   measurement with a fresh emulator listing that many symbols, all moved at each step (one
   frame per symbol, back to back), maker instance k on an evenly spread symbol (round robin
@@ -236,6 +240,16 @@ ${table}
   Coinbase venue does, and ccxt's one module holds every exchange it ships: about 180 MB
   more in a process started through tsx (about 80 MB under plain node), which is most of
   the emulators demo's RSS, of the RSS in the scale figures' names and of the script's.
+- **after an idle gap** (scripts/benchIdleGap.ts): two stages of the tick-to-trade path
+  timed one call at a time: the Kraken decoder applying one update of the capture (depth
+  1000, the books valid), and the journal committing a 4-record turn. Ours: each call
+  after the thread slept 10 ms in the event loop, as the node waits for a frame; the name
+  adds each call after 10 ms spent spinning on the CPU without yielding instead; the
+  baseline: the same calls back to back. The three kinds run in interleaved blocks. What
+  limits it: the machine (a 2-vCPU VM). Spinning keeps the thread on its CPU and out of
+  idle states; where the calls are about as slow after spinning as after sleeping (as in
+  the runs this reading was written from), what makes them slow is not the CPU waking but
+  the caches and TLBs the call needs, refilled by other work in the gap.
 `;
   writeFileSync(join(root, 'BENCHMARKS.md'), doc);
 }

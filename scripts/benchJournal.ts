@@ -12,7 +12,7 @@ import { timeBatches } from './timeBatches.ts';
 const TS = 1_700_000_000_000_000_000;
 
 /** The journal's traffic: mostly orders and their events, some mesh messages. */
-function message(i: number): TradingMessage {
+export function journalMessage(i: number): TradingMessage {
   const clientOrderId = `maker-1-${i >> 2}`;
   switch (i & 7) {
     case 0:
@@ -32,7 +32,6 @@ function message(i: number): TradingMessage {
   }
 }
 
-/** Times `batches` batches of `batch` calls; returns ns per call of each batch. */
 /** With no asynchronous writes pending, lmdb closes the environment before close() returns. */
 function closeNow(closing: Promise<void>): void {
   closing.catch((error: unknown) => {
@@ -60,10 +59,10 @@ export function benchJournal(quick: boolean): BenchFigure {
   let i = 0;
   let seq = 0;
   const ours = () => {
-    journal.append(1, message(i++));
+    journal.append(1, journalMessage(i++));
   };
   const base = () => {
-    records.putSync(++seq, encodeMessage(message(i++)));
+    records.putSync(++seq, encodeMessage(journalMessage(i++)));
   };
   const rounds = quick ? 4 : 10;
   const oursBatches = quick ? 5 : 20;
@@ -92,7 +91,7 @@ export function benchJournal(quick: boolean): BenchFigure {
 }
 
 /** Records in one turn of the example maker re-quoting both sides: two cancels, two orders. */
-const TURN_RECORDS = 4;
+export const TURN_RECORDS = 4;
 
 /**
  * Write-ahead appends as the engine commits them: a turn's records in one synchronous
@@ -105,11 +104,11 @@ export function benchJournalTurn(quick: boolean): BenchFigure {
   journal.beginTerm(1);
   let i = 0;
   const batch = () => {
-    const messages = [message(i++), message(i++), message(i++), message(i++)];
+    const messages = [journalMessage(i++), journalMessage(i++), journalMessage(i++), journalMessage(i++)];
     journal.appendBatch(1, messages);
   };
   const single = () => {
-    for (let k = 0; k < TURN_RECORDS; k++) journal.append(1, message(i++));
+    for (let k = 0; k < TURN_RECORDS; k++) journal.append(1, journalMessage(i++));
   };
   const rounds = quick ? 4 : 10;
   const batches = quick ? 5 : 20;
@@ -146,7 +145,7 @@ export function benchReplay(quick: boolean): BenchFigure {
   journal.beginTerm(1);
   const lines: string[] = [];
   for (let k = 0; k < count; k++) {
-    const m = message(k);
+    const m = journalMessage(k);
     journal.append(1, m);
     lines.push(JSON.stringify(m.kind === 'mesh' ? { ...m, payload: Array.from(m.payload) } : m));
   }

@@ -33,7 +33,6 @@ function book(shift: number): L2Book {
   return b;
 }
 
-/** Times `batches` batches of BATCH calls; returns ns per call of each batch. */
 /**
  * One on_book round trip of the example maker: encode a 20-level book and the state into
  * its memory, call algo_on_book (fuel refill and deadline check included), decode the
