@@ -247,9 +247,9 @@ ${table}
   adds each call after 10 ms spent spinning on the CPU without yielding instead; the
   baseline: the same calls back to back. The three kinds run in interleaved blocks. What
   limits it: the machine (a 2-vCPU VM). Spinning keeps the thread on its CPU and out of
-  idle states; where the calls are about as slow after spinning as after sleeping (as in
-  the runs this reading was written from), what makes them slow is not the CPU waking but
-  the caches and TLBs the call needs, refilled by other work in the gap.
+  idle states, so the difference between the two gap figures is what waking the CPU
+  costs; what spinning leaves above the back-to-back figure is the caches and TLBs the
+  call needs, refilled by other work in the gap.
 `;
   writeFileSync(join(root, 'BENCHMARKS.md'), doc);
 }
