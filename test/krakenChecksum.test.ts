@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { BookFrameScanner } from '../src/venues/kraken/bookFrameScanner.ts';
-import { bookChecksum, checksumText, crc32Append, crc32Ascii, crc32Byte, TEXT_NOT_HELD } from '../src/venues/kraken/checksum.ts';
+import { bookChecksum, checksumText, crc32Append, crc32Ascii, crc32Byte, crc32ShiftBy, digitsLength, TEXT_NOT_HELD } from '../src/venues/kraken/checksum.ts';
 import { KrakenBook } from '../src/venues/kraken/krakenBook.ts';
 
 // The v1 documentation's worked example (VENUES.md section 2).
@@ -87,6 +87,47 @@ describe('Kraken book checksum', () => {
     expect(book.bids.textLength[0]).toBe(TEXT_NOT_HELD);
     expect(book.asks.textLength[0]).toBe(TEXT_NOT_HELD);
     expect(book.checksum()).toBe(crc32('452850' + '51' + '452835' + '1' + '0'.repeat(40)));
+  });
+
+  it('shifts a register over any number of zero bytes as the byte loop does: short, one table, and in steps', () => {
+    for (const register of [-1, 0, 0x12345678, 974947235]) {
+      let crc = register;
+      for (let length = 0; length <= 1400; length++) {
+        expect(crc32ShiftBy(register, length)).toBe(crc);
+        crc = crc32Byte(crc, 0);
+      }
+    }
+  });
+
+  it('counts the digits crc32Digits renders, none for 0', () => {
+    expect([0, 5, 10, 99, 100, 99_999_999, 2 ** 53].map(digitsLength)).toEqual([0, 1, 2, 2, 3, 8, 16]);
+  });
+
+  it('joins the bids to the asks over the bids\' text length when it runs past ten levels of 64 bytes', () => {
+    const qty = '1.' + '0'.repeat(80);
+    const bids = EXAMPLE_BIDS.map((p) => [p, qty]);
+    const book = bookOf(bids, [['0.05005', EXAMPLE_QTY]]);
+    expect(book.bids.textLength[0]).toBe(TEXT_NOT_HELD);
+    expect(book.checksum()).toBe(crc32('5005500' + EXAMPLE_BIDS.map((p) => checksumText(p) + '1' + '0'.repeat(80)).join('')));
+    expect(book.bids.checksumLength).toBeGreaterThan(640);
+  });
+
+  it('after any run of changes to either side, the checksum is the one of a book built afresh from its levels', () => {
+    const level = (offset: number, n: number) => [(0.05 + offset / 1e5).toFixed(5), (n % 7 === 0 ? 0 : n / 1e4).toFixed(8)];
+    let seed = 11;
+    const random = (n: number) => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
+    const book = bookOf(EXAMPLE_BIDS.map((p) => [p, EXAMPLE_QTY]), EXAMPLE_ASKS.map((p) => [p, EXAMPLE_QTY]));
+    expect(book.checksum()).toBe(974947235);
+    const scanner = new BookFrameScanner();
+    for (let step = 0; step < 300; step++) {
+      // One side or both, a level or two each: asks above 0.05000, bids at or below it.
+      const asks = random(3) === 0 ? [] : Array.from({ length: 1 + random(2) }, () => level(1 + random(60), random(100)));
+      const bids = random(3) === 0 ? [] : Array.from({ length: 1 + random(2) }, () => level(-random(60), random(100)));
+      scanner.scanText(snapshotFrame(bids, asks).replace('"snapshot"', '"update"'));
+      book.applyUpdate(scanner, scanner.bidStart[0], scanner.bidEnd[0], scanner.askStart[0], scanner.askEnd[0]);
+      const sideLevels = (side: typeof book.asks) => Array.from({ length: side.count }, (_, i) => [side.priceText(i), side.qtyText(i)]);
+      expect(book.checksum()).toBe(bookOf(sideLevels(book.bids), sideLevels(book.asks)).checksum());
+    }
   });
 
   it('a book built from numbers, with no text CRCs, gives the same checksum as one read from a frame', () => {

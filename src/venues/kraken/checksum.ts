@@ -76,6 +76,41 @@ export function crc32Shift(register: number, length: number): number {
   return table[register & 0xff] ^ table[256 + ((register >>> 8) & 0xff)] ^ table[512 + ((register >>> 16) & 0xff)] ^ table[768 + (register >>> 24)];
 }
 
+/** Texts up to this long are shifted over with one table of their own (up to 10 levels of 64 bytes). */
+const LONG_SHIFT_MAX = 10 * 2 * TEXT_BYTES;
+/** Shift tables for lengths past 2 * TEXT_BYTES, built on first use, as SHIFT_TABLES. */
+const LONG_SHIFT_TABLES: Int32Array[] = Array.from({ length: LONG_SHIFT_MAX + 1 }, () => NOT_BUILT);
+
+/** The table for `length` zero bytes (2 * TEXT_BYTES < length <= LONG_SHIFT_MAX), composed from the short ones. */
+function longShiftTable(length: number): Int32Array {
+  const table = new Int32Array(4 * 256);
+  for (let part = 0; part < 4; part++) {
+    for (let v = 0; v < 256; v++) table[part * 256 + v] = crc32ShiftInSteps(v << (8 * part), length);
+  }
+  return (LONG_SHIFT_TABLES[length] = table);
+}
+
+/** crc32ShiftBy the short tables alone: steps of at most 2 * TEXT_BYTES bytes. */
+function crc32ShiftInSteps(register: number, length: number): number {
+  let crc = register;
+  let left = length;
+  for (; left > 2 * TEXT_BYTES; left -= 2 * TEXT_BYTES) crc = crc32Shift(crc, 2 * TEXT_BYTES);
+  return crc32Shift(crc, left);
+}
+
+/**
+ * A running CRC register after `length` zero bytes, for any length >= 0: four table
+ * lookups up to the length of ten levels' texts, then steps of 2 * TEXT_BYTES. It joins
+ * two registers: crc(r, text) = crc32ShiftBy(r, text length) ^ crc(0, text).
+ */
+export function crc32ShiftBy(register: number, length: number): number {
+  if (length <= 2 * TEXT_BYTES) return crc32Shift(register, length);
+  if (length > LONG_SHIFT_MAX) return crc32ShiftInSteps(register, length);
+  let table = LONG_SHIFT_TABLES[length];
+  if (table.length === 0) table = longShiftTable(length);
+  return table[register & 0xff] ^ table[256 + ((register >>> 8) & 0xff)] ^ table[512 + ((register >>> 16) & 0xff)] ^ table[768 + (register >>> 24)];
+}
+
 /**
  * Continues a running CRC register (not yet finalised: start from -1) over a text of
  * `length` bytes (at most 2 * TEXT_BYTES) whose own CRC from a zero register is `textCrc`.
@@ -125,6 +160,13 @@ export interface ChecksumSide {
   readonly qtyDigits: Float64Array;
   readonly qtyZeros: Uint8Array;
   readonly count: number;
+}
+
+/** The length of crc32Digits' text for `digits`: its decimal digits, none for 0. */
+export function digitsLength(digits: number): number {
+  let count = 0;
+  for (let rest = digits; rest > 0; rest = Math.floor(rest / 10)) count++;
+  return count;
 }
 
 /** Continues a running CRC register with `count` ASCII zeros. */
