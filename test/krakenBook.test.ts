@@ -172,6 +172,18 @@ describe('Kraken book', () => {
     expect(prices(book, 'bids').at(-1)).toBe('91.0@1.0');
   });
 
+  it('grows a side past its room within one message, so levels that rise into the depth later in it are kept', () => {
+    // A depth-10 side has room for 26 levels. The update adds 50 worse levels, then removes
+    // the 10 it had and the best 30 new ones: the 10 left were at indices 40 to 49.
+    const book = new KrakenBook('A/B', 10);
+    const level = (price: number, qty: string): Level => [`${price}.0`, qty];
+    apply(book, frame('snapshot', 'A/B', Array.from({ length: 10 }, (_, i) => level(100 - i, '1.0')), []));
+    const added = Array.from({ length: 50 }, (_, i) => level(90 - i, `0.${String(i + 1).padStart(8, '0')}`));
+    const removed = [...Array.from({ length: 10 }, (_, i) => level(100 - i, '0.0')), ...added.slice(0, 30).map(([p]) => [p, '0.0'] as Level)];
+    apply(book, frame('update', 'A/B', [...added, ...removed], []));
+    expect(prices(book, 'bids')).toEqual(added.slice(30, 40).map(([p, q]) => `${p}@${q}`));
+  });
+
   it('applies a price repeated in one update in wire order', () => {
     const book = new KrakenBook('A/B', 10);
     apply(book, frame('snapshot', 'A/B', [['10.0', '1.0']], []));
@@ -294,7 +306,7 @@ describe('the real v1 capture through our codec', () => {
 
 function cloneBook(book: KrakenBook): KrakenBook {
   const copy = new KrakenBook(book.symbol, book.depth);
-  for (const side of ['bids', 'asks'] as const) for (let i = 0; i < book[side].count; i++) copy[side].setFrom(book[side], i);
+  for (const side of ['bids', 'asks'] as const) for (let i = 0; i < book[side].count; i++) copy[side].copyLevel(book[side], i);
   return copy;
 }
 

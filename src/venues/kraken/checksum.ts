@@ -155,15 +155,15 @@ export function crc32Digits(register: number, digits: number): number {
 
 /**
  * One side of a book as the checksum reads it, best level first. A level's digit text is
- * `digits` followed by `zeros` zeros: the split exists only for values whose digits exceed
+ * its digits followed by its zeros: the split exists only for values whose digits exceed
  * 2^53 (zeros is 0 otherwise), as the real capture's ask at 99999997.00000000 does.
  */
 export interface ChecksumSide {
-  readonly pxDigits: Float64Array;
-  readonly pxZeros: Uint8Array;
-  readonly qtyDigits: Float64Array;
-  readonly qtyZeros: Uint8Array;
   readonly count: number;
+  pxDigits(index: number): number;
+  pxZeros(index: number): number;
+  qtyDigits(index: number): number;
+  qtyZeros(index: number): number;
 }
 
 /** The length of crc32Digits' text for `digits`: its decimal digits, none for 0. */
@@ -184,8 +184,8 @@ function crc32Side(register: number, side: ChecksumSide): number {
   let crc = register;
   const levels = Math.min(side.count, CHECKSUM_LEVELS);
   for (let i = 0; i < levels; i++) {
-    crc = crc32Zeros(crc32Digits(crc, side.pxDigits[i]), side.pxZeros[i]);
-    crc = crc32Zeros(crc32Digits(crc, side.qtyDigits[i]), side.qtyZeros[i]);
+    crc = crc32Zeros(crc32Digits(crc, side.pxDigits(i)), side.pxZeros(i));
+    crc = crc32Zeros(crc32Digits(crc, side.qtyDigits(i)), side.qtyZeros(i));
   }
   return crc;
 }

@@ -1,5 +1,5 @@
 import type { L2Book } from '../book.ts';
-import { CHECKSUM_LEVELS, crc32Digits, crc32Shift, crc32ShiftBy, crc32Zeros, digitsLength, TEXT_NOT_HELD } from './checksum.ts';
+import { CHECKSUM_LEVELS, type ChecksumSide, crc32Digits, crc32Shift, crc32ShiftBy, crc32Zeros, digitsLength, TEXT_NOT_HELD } from './checksum.ts';
 import { grownArray } from '../grownArray.ts';
 
 // One symbol's Kraken book at a subscribed depth, kept the way Kraken's checksum rule
@@ -16,14 +16,26 @@ import { grownArray } from '../grownArray.ts';
 // register of its own (the asks from -1, the bids from 0), so neither side's change
 // reruns the other; the two are joined by one shift (crc32ShiftBy).
 
-/**
- * Shifts of up to this many levels are a plain loop: ten copyWithin calls (one per array)
- * cost about 0.3 us whatever the length, several times a short loop (the depth-10 books the
- * node subscribes to shift under 10 levels); longer shifts use copyWithin.
- */
-const SHORT_SHIFT = 32;
 /** BookSide.changedFrom when no level changed. */
 const NONE_CHANGED = 1 << 30;
+
+// A side's levels sit in one Float64Array, a level every LEVEL_STRIDE numbers (64 bytes,
+// a cache line), so inserting or removing a level moves one array rather than ten: over
+// the bench frames in a feed-like loop, about 4% of a frame's decoding.
+const LEVEL_STRIDE = 8;
+const PX = 0;
+const QTY = 1;
+const PX_DIGITS = 2;
+const QTY_DIGITS = 3;
+/** A value's form: its decimal places plus 256 times its trailing zeros (both at most 255). */
+const PX_FORM = 4;
+const QTY_FORM = 5;
+const TEXT_CRC = 6;
+const TEXT_LENGTH = 7;
+
+function form(zeros: number, decimals: number): number {
+  return zeros * 256 + decimals;
+}
 
 export const KRAKEN_BOOK_DEPTHS: readonly number[] = [10, 25, 100, 500, 1000];
 
@@ -57,18 +69,13 @@ export function decimalText(digits: number, zeros: number, decimals: number): st
   return decimals === 0 ? text : text.slice(0, text.length - decimals) + '.' + text.slice(text.length - decimals);
 }
 
-/** One side, best level first. Arrays grow past the depth only inside one message. */
-export class BookSide {
-  px1e9: Float64Array;
-  qty1e8: Float64Array;
-  pxDigits: Float64Array;
-  qtyDigits: Float64Array;
-  pxZeros: Uint8Array;
-  qtyZeros: Uint8Array;
-  pxDecimals: Uint8Array;
-  qtyDecimals: Uint8Array;
-  textCrc: Int32Array;
-  textLength: Uint8Array;
+/**
+ * One side, best level first: for each level its price and qty (px_1e9, qty_1e8), their
+ * digit values and forms (the exact wire text; see decimalText), and the CRC and length of
+ * its digit text. Room grows past the depth only inside one message.
+ */
+export class BookSide implements ChecksumSide {
+  private levels: Float64Array;
   count = 0;
   /** Lowest index whose level changed since markWritten(); NONE_CHANGED when none did. */
   changedFrom = 0;
@@ -87,47 +94,73 @@ export class BookSide {
     readonly descending: boolean,
     capacity: number,
   ) {
-    this.px1e9 = new Float64Array(capacity);
-    this.qty1e8 = new Float64Array(capacity);
-    this.pxDigits = new Float64Array(capacity);
-    this.qtyDigits = new Float64Array(capacity);
-    this.pxZeros = new Uint8Array(capacity);
-    this.qtyZeros = new Uint8Array(capacity);
-    this.pxDecimals = new Uint8Array(capacity);
-    this.qtyDecimals = new Uint8Array(capacity);
-    this.textCrc = new Int32Array(capacity);
-    this.textLength = new Uint8Array(capacity);
+    this.levels = new Float64Array(capacity * LEVEL_STRIDE);
+  }
+
+  px1e9(index: number): number {
+    return this.levels[index * LEVEL_STRIDE + PX];
+  }
+
+  qty1e8(index: number): number {
+    return this.levels[index * LEVEL_STRIDE + QTY];
+  }
+
+  pxDigits(index: number): number {
+    return this.levels[index * LEVEL_STRIDE + PX_DIGITS];
+  }
+
+  qtyDigits(index: number): number {
+    return this.levels[index * LEVEL_STRIDE + QTY_DIGITS];
+  }
+
+  pxZeros(index: number): number {
+    return this.levels[index * LEVEL_STRIDE + PX_FORM] >> 8;
+  }
+
+  qtyZeros(index: number): number {
+    return this.levels[index * LEVEL_STRIDE + QTY_FORM] >> 8;
+  }
+
+  pxDecimals(index: number): number {
+    return this.levels[index * LEVEL_STRIDE + PX_FORM] & 0xff;
+  }
+
+  qtyDecimals(index: number): number {
+    return this.levels[index * LEVEL_STRIDE + QTY_FORM] & 0xff;
+  }
+
+  /** The length of the level's digit text, or TEXT_NOT_HELD when its CRC is not held. */
+  textLength(index: number): number {
+    return this.levels[index * LEVEL_STRIDE + TEXT_LENGTH];
   }
 
   /** Sets entry `i` of `e` as a level: its qty replaces the level's (0 removes it; removing an absent level does nothing). */
   setFrom(e: LevelEntries, i: number): void {
     const px1e9 = e.px1e9[i];
     const qty1e8 = e.qty1e8[i];
-    const at = this.search(px1e9);
-    const found = at < this.count && this.px1e9[at] === px1e9;
-    if (qty1e8 === 0) {
-      if (found) {
-        this.removeAt(at);
-        this.changed(at);
-      }
-      return;
-    }
-    if (!found) this.insertAt(at);
-    this.changed(at);
-    this.px1e9[at] = px1e9;
-    this.qty1e8[at] = qty1e8;
-    this.pxDigits[at] = e.pxDigits[i];
-    this.qtyDigits[at] = e.qtyDigits[i];
-    this.pxZeros[at] = e.pxZeros[i];
-    this.qtyZeros[at] = e.qtyZeros[i];
-    this.pxDecimals[at] = e.pxDecimals[i];
-    this.qtyDecimals[at] = e.qtyDecimals[i];
+    const at = this.place(px1e9, qty1e8);
+    if (at < 0) return;
+    const levels = this.levels;
+    const base = at * LEVEL_STRIDE;
+    levels[base + PX] = px1e9;
+    levels[base + QTY] = qty1e8;
+    levels[base + PX_DIGITS] = e.pxDigits[i];
+    levels[base + QTY_DIGITS] = e.qtyDigits[i];
+    levels[base + PX_FORM] = form(e.pxZeros[i], e.pxDecimals[i]);
+    levels[base + QTY_FORM] = form(e.qtyZeros[i], e.qtyDecimals[i]);
     if (e.textLength === undefined) {
-      this.textLength[at] = TEXT_NOT_HELD;
+      levels[base + TEXT_LENGTH] = TEXT_NOT_HELD;
     } else {
-      this.textCrc[at] = e.textCrc![i];
-      this.textLength[at] = e.textLength[i];
+      levels[base + TEXT_CRC] = e.textCrc![i];
+      levels[base + TEXT_LENGTH] = e.textLength[i];
     }
+  }
+
+  /** setFrom for level `i` of another side: copies it whole (its qty 0 cannot occur there). */
+  copyLevel(from: BookSide, i: number): void {
+    const at = this.place(from.px1e9(i), from.qty1e8(i));
+    if (at < 0) return;
+    for (let k = 0; k < LEVEL_STRIDE; k++) this.levels[at * LEVEL_STRIDE + k] = from.levels[i * LEVEL_STRIDE + k];
   }
 
   truncate(depth: number): void {
@@ -158,19 +191,21 @@ export class BookSide {
       from = 0;
       this.crcStart = register;
     }
-    const levels = Math.min(this.count, CHECKSUM_LEVELS);
-    if (from > levels) from = levels;
+    const count = Math.min(this.count, CHECKSUM_LEVELS);
+    if (from > count) from = count;
     let crc = from === 0 ? register : this.crcAfter[from - 1];
     let total = from === 0 ? 0 : this.lengthAfter[from - 1];
-    for (let i = from; i < levels; i++) {
-      const length = this.textLength[i];
+    const levels = this.levels;
+    for (let i = from; i < count; i++) {
+      const base = i * LEVEL_STRIDE;
+      const length = levels[base + TEXT_LENGTH];
       if (length !== TEXT_NOT_HELD) {
-        crc = crc32Shift(crc, length) ^ this.textCrc[i];
+        crc = crc32Shift(crc, length) ^ levels[base + TEXT_CRC];
         total += length;
       } else {
-        crc = crc32Zeros(crc32Digits(crc, this.pxDigits[i]), this.pxZeros[i]);
-        crc = crc32Zeros(crc32Digits(crc, this.qtyDigits[i]), this.qtyZeros[i]);
-        total += digitsLength(this.pxDigits[i]) + this.pxZeros[i] + digitsLength(this.qtyDigits[i]) + this.qtyZeros[i];
+        crc = crc32Zeros(crc32Digits(crc, this.pxDigits(i)), this.pxZeros(i));
+        crc = crc32Zeros(crc32Digits(crc, this.qtyDigits(i)), this.qtyZeros(i));
+        total += digitsLength(this.pxDigits(i)) + this.pxZeros(i) + digitsLength(this.qtyDigits(i)) + this.qtyZeros(i);
       }
       this.crcAfter[i] = crc;
       this.lengthAfter[i] = total;
@@ -181,11 +216,30 @@ export class BookSide {
   }
 
   priceText(index: number): string {
-    return decimalText(this.pxDigits[index], this.pxZeros[index], this.pxDecimals[index]);
+    return decimalText(this.pxDigits(index), this.pxZeros(index), this.pxDecimals(index));
   }
 
   qtyText(index: number): string {
-    return decimalText(this.qtyDigits[index], this.qtyZeros[index], this.qtyDecimals[index]);
+    return decimalText(this.qtyDigits(index), this.qtyZeros(index), this.qtyDecimals(index));
+  }
+
+  /**
+   * Makes room for a level at px1e9 with a non-zero qty, or removes it for qty 0: the index
+   * to write the level at, or -1 when there is nothing to write.
+   */
+  private place(px1e9: number, qty1e8: number): number {
+    const at = this.search(px1e9);
+    const found = at < this.count && this.levels[at * LEVEL_STRIDE + PX] === px1e9;
+    if (qty1e8 === 0) {
+      if (found) {
+        this.removeAt(at);
+        this.changed(at);
+      }
+      return -1;
+    }
+    if (!found) this.insertAt(at);
+    this.changed(at);
+    return at;
   }
 
   /** Notes that the level at `index` and those after it changed. */
@@ -198,88 +252,62 @@ export class BookSide {
   private search(px1e9: number): number {
     let lo = 0;
     let hi = this.count;
-    const prices = this.px1e9;
+    const levels = this.levels;
     if (this.descending) {
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (prices[mid] > px1e9) lo = mid + 1;
+        if (levels[mid * LEVEL_STRIDE + PX] > px1e9) lo = mid + 1;
         else hi = mid;
       }
     } else {
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (prices[mid] < px1e9) lo = mid + 1;
+        if (levels[mid * LEVEL_STRIDE + PX] < px1e9) lo = mid + 1;
         else hi = mid;
       }
     }
     return lo;
   }
 
+  /**
+   * Moves levels [at, count) one level down. A plain loop: one copyWithin call measured
+   * slower in a feed-like loop over the capture (its call costs more than the few levels
+   * a depth-10 book moves).
+   */
   private insertAt(at: number): void {
-    if (this.count === this.px1e9.length) this.grow();
-    const n = this.count;
-    if (n - at > SHORT_SHIFT) {
-      this.textCrc.copyWithin(at + 1, at, n);
-      this.textLength.copyWithin(at + 1, at, n);
-      this.px1e9.copyWithin(at + 1, at, n);
-      this.qty1e8.copyWithin(at + 1, at, n);
-      this.pxDigits.copyWithin(at + 1, at, n);
-      this.qtyDigits.copyWithin(at + 1, at, n);
-      this.pxZeros.copyWithin(at + 1, at, n);
-      this.qtyZeros.copyWithin(at + 1, at, n);
-      this.pxDecimals.copyWithin(at + 1, at, n);
-      this.qtyDecimals.copyWithin(at + 1, at, n);
-    } else {
-      for (let i = n; i > at; i--) this.move(i - 1, i);
-    }
-    this.count = n + 1;
+    if ((this.count + 1) * LEVEL_STRIDE > this.levels.length) this.levels = grownArray(this.levels, this.levels.length * 2);
+    const levels = this.levels;
+    for (let k = this.count * LEVEL_STRIDE - 1; k >= at * LEVEL_STRIDE; k--) levels[k + LEVEL_STRIDE] = levels[k];
+    this.count++;
   }
 
   private removeAt(at: number): void {
-    const n = this.count;
-    if (n - at > SHORT_SHIFT) {
-      this.textCrc.copyWithin(at, at + 1, n);
-      this.textLength.copyWithin(at, at + 1, n);
-      this.px1e9.copyWithin(at, at + 1, n);
-      this.qty1e8.copyWithin(at, at + 1, n);
-      this.pxDigits.copyWithin(at, at + 1, n);
-      this.qtyDigits.copyWithin(at, at + 1, n);
-      this.pxZeros.copyWithin(at, at + 1, n);
-      this.qtyZeros.copyWithin(at, at + 1, n);
-      this.pxDecimals.copyWithin(at, at + 1, n);
-      this.qtyDecimals.copyWithin(at, at + 1, n);
-    } else {
-      for (let i = at + 1; i < n; i++) this.move(i, i - 1);
+    const levels = this.levels;
+    const last = (this.count - 1) * LEVEL_STRIDE;
+    for (let k = at * LEVEL_STRIDE; k < last; k++) levels[k] = levels[k + LEVEL_STRIDE];
+    this.count--;
+  }
+
+  /**
+   * Writes this side's changed levels into an L2Book side that holds what it last wrote
+   * (`written` levels): from the first changed level to the end of the top, zeroing levels
+   * the side no longer has. Returns whether any of the top changed.
+   */
+  writeChanges(px: Float64Array, sz: Float64Array, written: number): boolean {
+    const count = Math.min(this.count, px.length);
+    const from = this.changedFrom;
+    this.markWritten();
+    if (from >= px.length) return false;
+    const levels = this.levels;
+    for (let i = from; i < count; i++) {
+      px[i] = levels[i * LEVEL_STRIDE + PX];
+      sz[i] = levels[i * LEVEL_STRIDE + QTY];
     }
-    this.count = n - 1;
-  }
-
-  /** Copies level `from` over level `to`. */
-  private move(from: number, to: number): void {
-    this.px1e9[to] = this.px1e9[from];
-    this.qty1e8[to] = this.qty1e8[from];
-    this.pxDigits[to] = this.pxDigits[from];
-    this.qtyDigits[to] = this.qtyDigits[from];
-    this.pxZeros[to] = this.pxZeros[from];
-    this.qtyZeros[to] = this.qtyZeros[from];
-    this.pxDecimals[to] = this.pxDecimals[from];
-    this.qtyDecimals[to] = this.qtyDecimals[from];
-    this.textCrc[to] = this.textCrc[from];
-    this.textLength[to] = this.textLength[from];
-  }
-
-  private grow(): void {
-    const size = this.px1e9.length * 2;
-    this.textCrc = grownArray(this.textCrc, size);
-    this.textLength = grownArray(this.textLength, size);
-    this.px1e9 = grownArray(this.px1e9, size);
-    this.qty1e8 = grownArray(this.qty1e8, size);
-    this.pxDigits = grownArray(this.pxDigits, size);
-    this.qtyDigits = grownArray(this.qtyDigits, size);
-    this.pxZeros = grownArray(this.pxZeros, size);
-    this.qtyZeros = grownArray(this.qtyZeros, size);
-    this.pxDecimals = grownArray(this.pxDecimals, size);
-    this.qtyDecimals = grownArray(this.qtyDecimals, size);
+    for (let i = Math.max(from, count); i < written; i++) {
+      px[i] = 0;
+      sz[i] = 0;
+    }
+    return from < count || from < written;
   }
 }
 
@@ -341,12 +369,12 @@ export class KrakenBook {
     const askCount = Math.min(this.asks.count, book.askPx.length);
     // Plain loops: subarray() would allocate a view per side on every message.
     for (let i = 0; i < book.bidPx.length; i++) {
-      book.bidPx[i] = i < bidCount ? this.bids.px1e9[i] : 0;
-      book.bidSz[i] = i < bidCount ? this.bids.qty1e8[i] : 0;
+      book.bidPx[i] = i < bidCount ? this.bids.px1e9(i) : 0;
+      book.bidSz[i] = i < bidCount ? this.bids.qty1e8(i) : 0;
     }
     for (let i = 0; i < book.askPx.length; i++) {
-      book.askPx[i] = i < askCount ? this.asks.px1e9[i] : 0;
-      book.askSz[i] = i < askCount ? this.asks.qty1e8[i] : 0;
+      book.askPx[i] = i < askCount ? this.asks.px1e9(i) : 0;
+      book.askSz[i] = i < askCount ? this.asks.qty1e8(i) : 0;
     }
     book.bidCount = bidCount;
     book.askCount = askCount;
@@ -358,33 +386,12 @@ export class KrakenBook {
    * as most updates touch a level or two. Returns whether the top changed at all.
    */
   writeTopChanges(book: L2Book): boolean {
-    const bids = writeSideChanges(this.bids, book.bidPx, book.bidSz, book.bidCount);
-    const asks = writeSideChanges(this.asks, book.askPx, book.askSz, book.askCount);
+    const bids = this.bids.writeChanges(book.bidPx, book.bidSz, book.bidCount);
+    const asks = this.asks.writeChanges(book.askPx, book.askSz, book.askCount);
     book.bidCount = Math.min(this.bids.count, book.bidPx.length);
     book.askCount = Math.min(this.asks.count, book.askPx.length);
     return bids || asks;
   }
-}
-
-/**
- * Writes one side's changed levels into an L2Book side that holds what this side last
- * wrote (`written` levels): from the first changed level to the end of the top, zeroing
- * levels the side no longer has. Returns whether any of the top changed.
- */
-function writeSideChanges(side: BookSide, px: Float64Array, sz: Float64Array, written: number): boolean {
-  const count = Math.min(side.count, px.length);
-  const from = side.changedFrom;
-  side.markWritten();
-  if (from >= px.length) return false;
-  for (let i = from; i < count; i++) {
-    px[i] = side.px1e9[i];
-    sz[i] = side.qty1e8[i];
-  }
-  for (let i = Math.max(from, count); i < written; i++) {
-    px[i] = 0;
-    sz[i] = 0;
-  }
-  return from < count || from < written;
 }
 
 function applyRange(side: BookSide, e: LevelEntries, start: number, end: number): void {

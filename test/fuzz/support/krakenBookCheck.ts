@@ -22,8 +22,8 @@ export function independentChecksum(book: KrakenBook): number {
 export function sideProblem(side: BookSide, depth: number): string | null {
   if (side.count > depth) return `${side.count} levels at depth ${depth}`;
   for (let i = 0; i < side.count; i++) {
-    if (!(side.px1e9[i] > 0) || !(side.qty1e8[i] > 0)) return `level ${i} has price ${side.px1e9[i]} qty ${side.qty1e8[i]}`;
-    if (i > 0 && (side.descending ? side.px1e9[i] >= side.px1e9[i - 1] : side.px1e9[i] <= side.px1e9[i - 1])) return `levels ${i - 1} and ${i} out of order`;
+    if (!(side.px1e9(i) > 0) || !(side.qty1e8(i) > 0)) return `level ${i} has price ${side.px1e9(i)} qty ${side.qty1e8(i)}`;
+    if (i > 0 && (side.descending ? side.px1e9(i) >= side.px1e9(i - 1) : side.px1e9(i) <= side.px1e9(i - 1))) return `levels ${i - 1} and ${i} out of order`;
   }
   return null;
 }
@@ -39,8 +39,8 @@ export interface SideCopy {
 export function copySide(side: BookSide): SideCopy {
   const copy: SideCopy = { count: side.count, px1e9: [], qty1e8: [], text: [] };
   for (let i = 0; i < side.count; i++) {
-    copy.px1e9.push(side.px1e9[i]);
-    copy.qty1e8.push(side.qty1e8[i]);
+    copy.px1e9.push(side.px1e9(i));
+    copy.qty1e8.push(side.qty1e8(i));
   }
   // The digit text of the top levels (what the checksum reads) is compared too.
   for (let i = 0; i < Math.min(10, side.count); i++) copy.text.push(`${side.priceText(i)}@${side.qtyText(i)}`);

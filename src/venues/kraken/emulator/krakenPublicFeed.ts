@@ -429,19 +429,19 @@ function diffSide(before: BookSide, source: BookSide, depth: number): string[] {
   const out: string[] = [];
   const afterCount = Math.min(source.count, depth);
   const sideFull = afterCount === depth;
-  const worstAfter = afterCount > 0 ? source.px1e9[afterCount - 1] : 0;
+  const worstAfter = afterCount > 0 ? source.px1e9(afterCount - 1) : 0;
   const better = before.descending ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
   let i = 0;
   let j = 0;
   while (i < before.count || j < afterCount) {
-    const pxBefore = i < before.count ? before.px1e9[i] : NaN;
-    const pxAfter = j < afterCount ? source.px1e9[j] : NaN;
+    const pxBefore = i < before.count ? before.px1e9(i) : NaN;
+    const pxAfter = j < afterCount ? source.px1e9(j) : NaN;
     if (i < before.count && j < afterCount && pxBefore === pxAfter) {
       if (!sameQtyText(before, i, source, j)) out.push(levelJson(source.priceText(j), source.qtyText(j)));
       i++;
       j++;
     } else if (j >= afterCount || (i < before.count && better(pxBefore, pxAfter))) {
-      if (!(sideFull && better(worstAfter, pxBefore))) out.push(levelJson(before.priceText(i), decimalText(0, 0, before.qtyDecimals[i])));
+      if (!(sideFull && better(worstAfter, pxBefore))) out.push(levelJson(before.priceText(i), decimalText(0, 0, before.qtyDecimals(i))));
       i++;
     } else {
       out.push(levelJson(source.priceText(j), source.qtyText(j)));
@@ -453,13 +453,13 @@ function diffSide(before: BookSide, source: BookSide, depth: number): string[] {
 
 /** Same qty and same printed text (a replayed level may change only its trailing zeros). */
 function sameQtyText(a: BookSide, i: number, b: BookSide, j: number): boolean {
-  return a.qtyDigits[i] === b.qtyDigits[j] && a.qtyZeros[i] === b.qtyZeros[j] && a.qtyDecimals[i] === b.qtyDecimals[j];
+  return a.qtyDigits(i) === b.qtyDigits(j) && a.qtyZeros(i) === b.qtyZeros(j) && a.qtyDecimals(i) === b.qtyDecimals(j);
 }
 
 function copyTop(from: BookSide, to: BookSide, depth: number): void {
   const n = Math.min(from.count, depth);
   to.clear();
-  for (let i = 0; i < n; i++) to.setFrom(from, i);
+  for (let i = 0; i < n; i++) to.copyLevel(from, i);
 }
 
 function viewChecksum(view: DepthView): number {
