@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { BookFrameScanner } from '../src/venues/kraken/bookFrameScanner.ts';
-import { bookChecksum, checksumText, crc32Append, crc32Ascii, crc32Byte, crc32ShiftBy, digitsLength, TEXT_NOT_HELD } from '../src/venues/kraken/checksum.ts';
+import { bookChecksum, checksumText, crc32Append, crc32Ascii, crc32Byte, crc32Pair, crc32ShiftBy, digitsLength, TEXT_NOT_HELD } from '../src/venues/kraken/checksum.ts';
 import { KrakenBook } from '../src/venues/kraken/krakenBook.ts';
 
 // The v1 documentation's worked example (VENUES.md section 2).
@@ -74,6 +74,19 @@ describe('Kraken book checksum', () => {
     for (const [head, tail] of [['', ''], ['5005', '500'], ['', '9999999700000000'], ['452850', ''], ['1', '9'.repeat(64)]]) {
       expect((crc32Append(crcOf(head), crcFromZero(tail), tail.length) ^ -1) >>> 0).toBe(crc32(head + tail));
     }
+  });
+
+  it('takes two bytes in one step as two byte steps do, for every pair of bytes from assorted registers', () => {
+    const registers = [0, -1, 0x12345678, 0xedb88320 | 0, 1, 0x80000000 | 0];
+    const mismatches: string[] = [];
+    for (const register of registers) {
+      for (let first = 0; first < 256; first++) {
+        for (let second = 0; second < 256; second++) {
+          if (crc32Pair(register, first, second) !== crc32Byte(crc32Byte(register, first), second)) mismatches.push(`${register}:${first},${second}`);
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
   });
 
   it('refuses to fold a text longer than 64 bytes or of a negative length', () => {

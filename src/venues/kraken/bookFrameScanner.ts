@@ -1,5 +1,5 @@
 import { POW10 } from '../../node/fixedPoint.ts';
-import { crc32Append, crc32Byte, crc32Shift, TEXT_BYTES, TEXT_NOT_HELD } from './checksum.ts';
+import { crc32Append, crc32Byte, crc32Pair, crc32Shift, TEXT_BYTES, TEXT_NOT_HELD } from './checksum.ts';
 import { grownArray } from '../grownArray.ts';
 import { KnownNames, LiteralMatcher, NOT_PLAIN, nameHash, wireLiteral } from '../wireBytes.ts';
 
@@ -139,6 +139,8 @@ export class BookFrameScanner {
   private numDecimals = 0;
   private numTextCrc = 0;
   private numTextLength = 0;
+  private runValue = 0;
+  private runCrc = 0;
   private readonly known: KnownNames;
 
   constructor(options: BookFrameScannerOptions = {}) {
@@ -389,16 +391,13 @@ export class BookFrameScanner {
   private canonicalNumber(from: number, scaleDecimals: number): number {
     const text = this.text;
     let p = from;
-    let all = 0;
-    let crc = 0;
     let c = text[p];
     while (c === ZERO) c = text[++p];
     let significantFrom = p;
-    while (c >= ZERO && c <= NINE) {
-      all = all * 10 + (c - ZERO);
-      crc = crc32Byte(crc, c);
-      c = text[++p];
-    }
+    p = this.digitRun(p, 0, 0);
+    let all = this.runValue;
+    let crc = this.runCrc;
+    c = text[p];
     if (p === from) return -1;
     let significant = p - significantFrom;
     let decimals = 0;
@@ -407,11 +406,10 @@ export class BookFrameScanner {
       c = text[p];
       if (all === 0) while (c === ZERO) c = text[++p];
       significantFrom = p;
-      while (c >= ZERO && c <= NINE) {
-        all = all * 10 + (c - ZERO);
-        crc = crc32Byte(crc, c);
-        c = text[++p];
-      }
+      p = this.digitRun(p, all, crc);
+      all = this.runValue;
+      crc = this.runCrc;
+      c = text[p];
       significant += p - significantFrom;
       decimals = p - fractionStart;
       if (decimals === 0 || decimals > scaleDecimals) return -1;
@@ -422,6 +420,35 @@ export class BookFrameScanner {
     this.numDecimals = decimals;
     this.numTextCrc = crc;
     this.numTextLength = significant;
+    return p;
+  }
+
+  /**
+   * Continues a value's digits (`value`, with the CRC register `crc` over their text) with
+   * the run of digits at `from`, two at a time: the two chains, value and CRC, then take
+   * half the steps. Leaves both in runValue and runCrc; returns the position after the run.
+   */
+  private digitRun(from: number, value: number, crc: number): number {
+    const text = this.text;
+    let p = from;
+    let all = value;
+    let register = crc;
+    for (;;) {
+      const c = text[p];
+      if (!(c >= ZERO && c <= NINE)) break;
+      const d = text[p + 1];
+      if (!(d >= ZERO && d <= NINE)) {
+        all = all * 10 + (c - ZERO);
+        register = crc32Byte(register, c);
+        p++;
+        break;
+      }
+      all = all * 100 + (c - ZERO) * 10 + (d - ZERO);
+      register = crc32Pair(register, c, d);
+      p += 2;
+    }
+    this.runValue = all;
+    this.runCrc = register;
     return p;
   }
 
