@@ -184,6 +184,32 @@ describe('Kraken book', () => {
     expect(prices(book, 'bids')).toEqual(added.slice(30, 40).map(([p, q]) => `${p}@${q}`));
   });
 
+  it('moves long runs of levels in a deep book as it moves short ones: random inserts and removals anywhere in 200-level sides match a sorted model', () => {
+    const book = new KrakenBook('A/B', 1000);
+    const model = { bids: new Map<number, string>(), asks: new Map<number, string>() };
+    const text = (price: number): string => `${Math.floor(price / 100)}.${String(price % 100).padStart(2, '0')}`;
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const initial = (offset: number): Level[] => Array.from({ length: 200 }, (_, i) => [text(offset + 2 * i), '1.0']);
+    apply(book, frame('snapshot', 'A/B', initial(100), initial(1000)));
+    for (const [side, offset] of [['bids', 100], ['asks', 1000]] as const) for (let i = 0; i < 200; i++) model[side].set(offset + 2 * i, '1.0');
+    for (let step = 0; step < 300; step++) {
+      const side = random(2) === 0 ? 'bids' : 'asks';
+      const price = (side === 'bids' ? 100 : 1000) + random(420);
+      const qty = random(3) === 0 ? '0.0' : `${1 + random(9)}.0`;
+      if (qty === '0.0') model[side].delete(price);
+      else model[side].set(price, qty);
+      apply(book, frame('update', 'A/B', side === 'bids' ? [[text(price), qty]] : [], side === 'asks' ? [[text(price), qty]] : []));
+    }
+    const expected = (side: 'bids' | 'asks') =>
+      [...model[side].entries()].sort(([a], [b]) => (side === 'bids' ? b - a : a - b)).map(([price, qty]) => `${text(price)}@${qty}`);
+    expect(prices(book, 'bids')).toEqual(expected('bids'));
+    expect(prices(book, 'asks')).toEqual(expected('asks'));
+  });
+
   it('applies a price repeated in one update in wire order', () => {
     const book = new KrakenBook('A/B', 10);
     apply(book, frame('snapshot', 'A/B', [['10.0', '1.0']], []));
