@@ -118,7 +118,8 @@ function connect(url: string, options?: WsClientOptions, onMessage?: (rec: Recor
         rec.opens++;
       },
       onMessage: (whole, start, end, isBinary) => {
-        const data = whole.subarray(start, end);
+        // A copy: the client's next read overwrites the bytes it hands over.
+        const data = Buffer.from(whole.subarray(start, end));
         rec.messages.push({ data, isBinary });
         onMessage?.(rec, data);
       },
@@ -338,6 +339,31 @@ describe('WsClient against a ws server', () => {
     server!.write(Buffer.concat([serverFrame(1, 'c'), serverFrame(1, 'd')]));
     await waitFor(() => order.length === 7, 'the second read');
     expect(order).toEqual(['open', 'read', 'a', 'b', 'read', 'c', 'd']);
+  });
+
+  it('hands each read over as a view that ends with it, so the byte after a message is never a stale one of an earlier read', async () => {
+    let server: Socket | null = null;
+    const url = await rawServer((socket) => (server = socket));
+    const seen: { length: number; after: number | undefined }[] = [];
+    const client = new WsClient(url, {
+      onOpen: () => {},
+      onMessage: (data, start, end) => seen.push({ length: end - start, after: data[end] }),
+      onClose: () => {},
+    });
+    cleanups.push(() => client.terminate());
+    await waitFor(() => server !== null && client.isOpen, 'the upgrade');
+    // 60,000 digits fill most of the read buffer; the next read is one short message.
+    const big = Buffer.alloc(60_000, '7');
+    const head = Buffer.from([0x81, 126, 0, 0]);
+    head.writeUInt16BE(big.length, 2);
+    server!.write(Buffer.concat([head, big]));
+    await waitFor(() => seen.length === 1, 'the long message');
+    server!.write(serverFrame(1, '1'));
+    await waitFor(() => seen.length === 2, 'the short message');
+    expect(seen).toEqual([
+      { length: 60_000, after: undefined },
+      { length: 1, after: undefined },
+    ]);
   });
 
   it('sends corked messages in one TCP write', async () => {

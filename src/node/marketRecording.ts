@@ -17,7 +17,7 @@ export interface RecordedVenueInfo {
   symbolMeta(symbol: string): SymbolMeta;
 }
 
-/** Receives one venue frame as it came off the socket, with its receive time. */
+/** Receives one venue frame as it came off the socket, with its receive time; a Buffer frame is valid only during the call (the socket reuses it). */
 export type FrameTap = (frame: Buffer | string, recvNs: number) => void;
 
 export class RecordingError extends Error {}

@@ -57,7 +57,7 @@ export interface CoinbaseBookFeedOptions {
   maxLevelsPerSide?: number;
   /** Wall clock in ns since the Unix epoch, for recvNs; default the system clock. */
   clock?: () => number;
-  /** Sees every frame as received, before it is decoded (`sequence run --record`). */
+  /** Sees every frame as received, before it is decoded (`sequence run --record`); the frame is valid only during the call. */
   onFrame?: (frame: Buffer, recvNs: number) => void;
 }
 

@@ -27,7 +27,7 @@ export interface CoinbaseVenueOptions {
   silenceTimeoutMs?: number;
   /** start() fails when both sockets are not up by then; default 15,000. */
   connectTimeoutMs?: number;
-  /** Sees every market-data frame as received (`sequence run --record`). */
+  /** Sees every market-data frame as received (`sequence run --record`); the frame is valid only during the call. */
   onFrame?: (frame: Buffer, recvNs: number) => void;
 }
 

@@ -38,7 +38,7 @@ export interface KrakenBookFeedOptions {
   /** Reconnect backoff bounds; default 500 and 30,000. */
   backoffMinMs?: number;
   backoffMaxMs?: number;
-  /** Sees every text frame as received, before it is decoded (`sequence run --record`). */
+  /** Sees every text frame as received, before it is decoded (`sequence run --record`); the frame is valid only during the call. */
   onFrame?: (frame: Buffer, recvNs: number) => void;
 }
 

@@ -49,7 +49,7 @@ export interface KrakenVenueOptions {
   lostAckCheckMs?: number;
   /** start() fails when both links are not up within this; default 30,000. */
   startTimeoutMs?: number;
-  /** Sees every market-data frame as received (`sequence run --record`). */
+  /** Sees every market-data frame as received (`sequence run --record`); the frame is valid only during the call. */
   onFrame?: (frame: Buffer, recvNs: number) => void;
 }
 

@@ -22,8 +22,9 @@ export interface WsFrameHandlers {
   /**
    * A whole message: bytes [start, end) of `data`. A single frame that arrived inside one
    * chunk is a range of that chunk (no copy, and no view made: a Buffer view costs about as
-   * much as the socket's whole share of a frame); otherwise a fresh Buffer from 0. Either
-   * way the reader never writes to it again, so the handler may keep it. Past `end`, data
+   * much as the socket's whole share of a frame); otherwise a fresh Buffer from 0. The
+   * reader never writes to either again, but WsClient's socket reads into the same chunk
+   * each time, so there a message is valid only during the call. Past `end`, data
    * holds nothing or the first byte of the next frame's header (0x80 and up, or 0x00-0x02
    * for a fragment): never a byte of text a scanner could take for more of the message.
    */
